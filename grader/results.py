@@ -24,7 +24,9 @@ class TestResult:
     visibility: str = "visible"
     tags: list[str] = field(default_factory=list)
     extra_data: dict[str, Any] = field(default_factory=dict)
-    detail: str = ""  # long text for -v and for TAs (the student's own traceback); not shown by default
+    detail: str = (
+        ""  # long text for -v and for TAs (the student's own traceback); not shown by default
+    )
 
     __test__ = False  # not a pytest test class
 

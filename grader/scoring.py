@@ -1,9 +1,9 @@
 """Partial credit on linear bands, as deep-learning course graders commonly score metrics.
 
-    >>> linear_band(0.75, low=0.5, high=1.0)
-    0.5
-    >>> linear_band(2.1, low=3.0, high=2.0)   # lower is better: pass low > high
-    0.9
+>>> linear_band(0.75, low=0.5, high=1.0)
+0.5
+>>> linear_band(2.1, low=3.0, high=2.0)   # lower is better: pass low > high
+0.9
 """
 
 from __future__ import annotations

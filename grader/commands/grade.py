@@ -1,0 +1,97 @@
+"""`grader grade [HW [SUBMISSION]]`: grade a submission, or every homework in assignments/."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from grader import homeworks
+from grader.errors import GraderError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "grade",
+        help="grade a submission with the homework's hidden suite",
+        description=(
+            "Grade SUBMISSION (a folder holding the package, the package folder itself, or a "
+            ".zip) with the hidden suite of HW. With no SUBMISSION, grade assignments/HW; "
+            "with no HW, grade every homework in assignments/."
+        ),
+    )
+    parser.add_argument("homework", nargs="?", metavar="HW", help="homework name, e.g. hw1")
+    parser.add_argument("submission", nargs="?", metavar="SUBMISSION", help="folder or .zip")
+    parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
+    parser.add_argument("--gradescope", metavar="FILE", help="also write a Gradescope results.json")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show details of each test")
+    parser.add_argument(
+        "--device",
+        help="cpu, cuda, cuda:1 or mps (default: $GRADER_DEVICE, then the best available)",
+    )
+    parser.add_argument(
+        "--threads",
+        type=int,
+        help="torch threads for the student's code (default: all cores, at most 4)",
+    )
+    parser.add_argument(
+        "-k",
+        dest="keyword",
+        metavar="EXPR",
+        help="only run tests matching this pytest -k expression",
+    )
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from grader.api import grade
+    from grader.formatters import write_json_atomic
+    from grader.formatters.gradescope import to_gradescope
+    from grader.formatters.terminal import render
+
+    if args.homework is None:
+        if args.json or args.gradescope:
+            raise GraderError(
+                "--json and --gradescope need a homework: grader grade HW [SUBMISSION]"
+            )
+        return _grade_all(args)
+
+    hw = homeworks.get(args.homework)
+    submission = Path(args.submission) if args.submission else hw.starter_dir
+    report = grade(
+        hw,
+        submission,
+        device=args.device,
+        keyword=args.keyword,
+        verbose=args.verbose,
+        threads=args.threads,
+    )
+    print(render(report, verbose=args.verbose))
+    if args.json:
+        write_json_atomic(args.json, report.to_dict())
+    if args.gradescope:
+        write_json_atomic(args.gradescope, to_gradescope(report))
+    return 0
+
+
+def _grade_all(args: argparse.Namespace) -> int:
+    from grader.api import grade
+    from grader.formatters.terminal import render, summary_line
+
+    names = [n for n in homeworks.available() if homeworks.get(n).has_hidden_suite]
+    if not names:
+        raise GraderError("no homework with a hidden suite found in assignments/")
+    summaries = []
+    for name in names:
+        hw = homeworks.get(name)
+        report = grade(
+            hw,
+            hw.starter_dir,
+            device=args.device,
+            keyword=args.keyword,
+            verbose=args.verbose,
+            threads=args.threads,
+        )
+        print(render(report, verbose=args.verbose), end="\n\n")
+        summaries.append(summary_line(report))
+    print("\n".join(summaries))
+    return 0
