@@ -1,0 +1,1 @@
+"""The grading engine and course tooling (see docs/contracts.md)."""
