@@ -1,0 +1,169 @@
+"""Task 4: train the LinearClassifier on the course images.
+
+The loop has the shape every PyTorch training script shares:
+
+    for each epoch:
+        for each batch (images, labels):
+            logits = model(images)            # forward
+            loss = loss_fn(logits, labels)
+            optimizer.zero_grad()             # clear the previous batch's gradients
+            loss.backward()                   # autograd: d loss / d parameters
+            optimizer.step()                  # move the parameters downhill
+
+Run it from the assignment folder:
+
+    python -m hw1.train --help
+    python -m hw1.train --dry-run            # a few batches, to check that it runs
+    python -m hw1.train                      # full training, saves linear.th
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+from .losses import ClassificationLoss
+from .models import LinearClassifier
+from .utils import load_data, save_model
+
+# A fixed amount of work: the grader's budget is a limit, not a target. These settings
+# finish in about half the budget on a 2-core laptop CPU.
+EPOCHS = 10
+BATCH_SIZE = 128
+LEARNING_RATE = 1e-3
+
+
+def train_one_epoch(
+    model: nn.Module,
+    loader: DataLoader,
+    loss_fn: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    device: str,
+    max_batches: int | None = None,
+) -> float:
+    """One pass over `loader`; returns the mean training loss over the batches seen."""
+    model.train()
+    total, batches = 0.0, 0
+    for images, labels in loader:
+        images, labels = images.to(device), labels.to(device)  # (B, 3, 64, 64), (B,)
+        loss = loss_fn(model(images), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total += loss.item()
+        batches += 1
+        if max_batches is not None and batches >= max_batches:
+            break
+    return total / max(batches, 1)
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module, loader: DataLoader, device: str, max_batches: int | None = None
+) -> float:
+    """Accuracy of `model` on `loader` (labels included), in [0, 1]."""
+    model.eval()
+    correct, seen = 0, 0
+    for batch, (images, labels) in enumerate(loader):
+        if max_batches is not None and batch >= max_batches:
+            break
+        predictions = model(images.to(device)).argmax(dim=1)  # (B,)
+        correct += (predictions == labels.to(device)).sum().item()
+        seen += labels.numel()
+    return correct / max(seen, 1)
+
+
+def train(
+    *,
+    data_dir: str,
+    device: str = "cpu",
+    time_budget_s: float = 60.0,
+    seed: int = 0,
+    log_dir: str | None = None,
+    epochs: int = EPOCHS,
+    batch_size: int = BATCH_SIZE,
+    lr: float = LEARNING_RATE,
+    max_batches: int | None = None,
+    verbose: bool = False,
+) -> nn.Module:
+    """Train a LinearClassifier on the training split and return it in eval mode.
+
+    Args:
+        data_dir: the dataset root (the folder that holds images/).
+        device: where to train ("cpu", "cuda", "mps").
+        time_budget_s: the grader stops training after this many seconds. Train for a
+            fixed number of epochs that fits in about half of it; do not watch the clock.
+        seed: seeds the weight initialisation and the shuffling, so a run can be repeated.
+        log_dir: if given, a per-epoch log is written to log_dir/train_log.txt.
+        epochs, batch_size, lr: the training settings.
+        max_batches: stop each epoch after this many batches (for --dry-run).
+        verbose: print one line per epoch.
+    """
+    torch.manual_seed(seed)
+    train_loader = load_data(data_dir, "train", batch_size=batch_size, shuffle=True)
+    valid_loader = load_data(data_dir, "valid", batch_size=256)
+    model = LinearClassifier().to(device)
+    loss_fn = ClassificationLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+
+    log_lines: list[str] = []
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, device, max_batches)
+        valid_accuracy = evaluate(model, valid_loader, device, max_batches)
+        elapsed = time.perf_counter() - start
+        line = (f"epoch {epoch + 1}/{epochs}  train loss {train_loss:.3f}  "
+                f"valid accuracy {valid_accuracy:.3f}  {elapsed:.1f}s of {time_budget_s:.0f}s")
+        log_lines.append(line)
+        if verbose:
+            print(line)
+    if log_dir is not None:
+        Path(log_dir).mkdir(parents=True, exist_ok=True)
+        (Path(log_dir) / "train_log.txt").write_text("\n".join(log_lines) + "\n")
+    return model.eval()
+
+
+def main(argv: list[str] | None = None) -> None:
+    from coursedata import default_root  # given; part of the course environment
+
+    parser = argparse.ArgumentParser(
+        prog="python -m hw1.train",
+        description="Train the Homework 1 LinearClassifier on the course images.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,  # help states each default
+    )
+    parser.add_argument("--data-dir", default=str(default_root()), help="dataset root")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or mps")
+    parser.add_argument("--epochs", type=int, default=EPOCHS, help="passes over the data")
+    parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="images per step")
+    parser.add_argument("--lr", type=float, default=LEARNING_RATE, help="Adam learning rate")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--log-dir", default=None, help="folder for train_log.txt")
+    parser.add_argument("--save", default="linear.th", help="where to save the weights")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="one epoch of 2 batches, nothing saved: checks that it runs")
+    args = parser.parse_args(argv)
+
+    model = train(
+        data_dir=args.data_dir,
+        device=args.device,
+        seed=args.seed,
+        log_dir=args.log_dir,
+        epochs=1 if args.dry_run else args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        max_batches=2 if args.dry_run else None,
+        verbose=True,
+    )
+    if args.dry_run:
+        print("dry run finished")
+    else:
+        print(f"saved weights to {save_model(model, args.save)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""Data helpers (given) and Task 5: saving and loading a trained model.
+
+A model's learned numbers live in its state_dict, an ordered mapping from parameter
+names ("linear.weight", "linear.bias") to tensors. Save that, not the whole module
+object: the file stays small, and loading it back with torch.load(..., weights_only=True)
+reads tensors only and never runs code that was stored in the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch.utils.data import DataLoader
+
+from .models import LinearClassifier
+
+
+def load_data(
+    data_dir: str | Path, split: str, *, batch_size: int = 128, shuffle: bool = False
+) -> DataLoader:
+    """A DataLoader over one split ("train", "valid" or "test") of the course image data.
+
+    Each batch is (images, labels): images (B, 3, 64, 64) float32 in [0, 1], labels (B,)
+    int64. The dataset lives in `data_dir`/images/ (make data creates it).
+    """
+    from coursedata import ImageClassification  # given; part of the course environment
+
+    dataset = ImageClassification(Path(data_dir), split)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
+
+
+def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
+    """Fraction of rows whose largest logit is the label. logits (B, C), labels (B,)."""
+    return (logits.argmax(dim=1) == labels).float().mean().item()
+
+
+def save_model(model: LinearClassifier, path: str | Path) -> Path:
+    """Save the model's weights (its state_dict) to `path` and return the path.
+
+    The file must stay small (well under 1 MB for this model): weights only, no
+    optimizer state, no data.
+    """
+    path = Path(path)
+    torch.save(model.state_dict(), path)
+    return path
+
+
+def load_model(path: str | Path, device: str = "cpu") -> LinearClassifier:
+    """Build a fresh LinearClassifier, load the weights saved by save_model, and return it
+    in eval mode on `device`. It must give exactly the outputs of the model that was saved.
+    """
+    model = LinearClassifier()
+    state = torch.load(Path(path), map_location=device, weights_only=True)  # tensors only
+    model.load_state_dict(state)
+    return model.to(device).eval()
