@@ -1,0 +1,100 @@
+"""Prove a student release leaks nothing: check it by file name and by content.
+
+By name: no solutions/, no grader/suites/, no hidden seed, no generated data (hidden
+labels included). By content: no function body of the reference solutions or of the
+hidden suites appears in any file, and neither does the hidden seed. Bodies are compared
+line by line with indentation stripped, so a re-indented copy is still found; bodies the
+starter itself contains (helpers given to students) and trivially short ones are skipped.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+__all__ = ["MIN_BODY_CHARS", "check_release", "function_bodies", "normalize"]
+
+MIN_BODY_CHARS = 30  # `return self.net(x)` and the like are too generic to call a leak
+MIN_SEED_DIGITS = 6  # a shorter seed would match unrelated numbers
+FORBIDDEN_PARTS = {"solutions", "suites", "hidden", "__pycache__"}
+FORBIDDEN_NAMES = {"hidden_seed.txt", "test_labels.npy", "test_masks.npy", "test_tokens.npy"}
+DATA_SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".ckpt", ".safetensors")
+
+
+def check_release(release: Path, project_root: Path) -> list[str]:
+    """Every leak found in `release`, one line each; empty when clean."""
+    files = sorted(_files(release))
+    problems = [f"{rel}: must not be shipped" for rel, _ in files if _forbidden_name(rel)]
+    secrets = _secret_bodies(project_root)
+    seed = _hidden_seed(project_root)
+    for rel, path in files:
+        text = normalize(path.read_bytes().decode("utf-8", errors="replace"))
+        for origin, body in secrets:
+            if body in text:
+                problems.append(f"{rel}: contains the body of {origin}")
+        if seed and seed in text:
+            problems.append(f"{rel}: contains the hidden seed")
+    return problems
+
+
+def function_bodies(path: Path) -> Iterator[tuple[str, str]]:
+    """(qualified name, normalized body without its docstring) of each function in `path`."""
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    for node in ast.walk(ast.parse(source, filename=str(path))):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        body = node.body
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+            body = body[1:]  # the docstring is shared with the starter on purpose
+        if not body or body[-1].end_lineno is None:
+            continue
+        text = normalize("\n".join(lines[body[0].lineno - 1 : body[-1].end_lineno]))
+        yield node.name, text
+
+
+def normalize(text: str) -> str:
+    """Lines stripped of indentation and trailing space, blank lines dropped."""
+    return "\n".join(s for s in (line.strip() for line in text.splitlines()) if s)
+
+
+def _secret_bodies(root: Path) -> list[tuple[str, str]]:
+    starter = "\n".join(
+        normalize(p.read_text(encoding="utf-8", errors="replace"))
+        for p in sorted((root / "assignments").rglob("*.py"))
+    )
+    secrets = []
+    for top in (root / "solutions", root / "grader" / "suites"):
+        for path in sorted(top.rglob("*.py")) if top.is_dir() else []:
+            rel = path.relative_to(root).as_posix()
+            for name, body in function_bodies(path):
+                if len(body) >= MIN_BODY_CHARS and body not in starter:
+                    secrets.append((f"{rel}:{name}", body))
+    return secrets
+
+
+def _hidden_seed(root: Path) -> str | None:
+    seed = os.environ.get("GRADER_HIDDEN_SEED", "").strip()
+    path = root / "grader" / "suites" / "hidden_seed.txt"
+    if not seed and path.is_file():
+        seed = path.read_text(encoding="utf-8").strip()
+    return seed if len(seed) >= MIN_SEED_DIGITS else None
+
+
+def _forbidden_name(rel: str) -> bool:
+    parts = rel.split("/")
+    return (
+        bool(FORBIDDEN_PARTS.intersection(parts[:-1]))
+        or parts[-1] in FORBIDDEN_NAMES
+        or parts[-1].endswith(DATA_SUFFIXES)
+        or rel.startswith(("datasets/data/", "tools/", "tests/"))
+    )
+
+
+def _files(top: Path) -> Iterator[tuple[str, Path]]:
+    for dirpath, _, filenames in os.walk(top):
+        for name in filenames:
+            path = Path(dirpath) / name
+            yield path.relative_to(top).as_posix(), path
