@@ -1,0 +1,221 @@
+"""Generate datasets to disk once, skip them when already there, verify them by hashing.
+
+Layout (contracts section 4): public arrays in `<root>/<name>/{split}_{key}.npy`, the hidden
+arrays of the test split in `<hidden_root>/<name>/test_{key}.npy`. `<root>/<name>/manifest.json`
+records, per split, the version and seed it was made from and each file's sha256, size and
+mtime; a re-run trusts size + mtime (fast), `verify` re-hashes everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coursedata.errors import DatasetError
+from coursedata.paths import checksums_path, default_hidden_root, default_root
+from coursedata.registry import PUBLIC_SEED, DatasetSpec, get_spec, seed_id, seed_to_int
+
+Progress = bool | Callable[[int], None]
+PUBLIC = "public"  # the seed id recorded for train/valid
+MANIFEST = "manifest.json"
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def known_checksums() -> dict[str, Any]:
+    """datasets/checksums.json: {name: {"version", "dev_seed_id", "files": {file: sha256}}}."""
+    path = checksums_path()
+    if not path.is_file():
+        return {}
+    return json.loads(path.read_text())
+
+
+def generate(
+    name: str,
+    *,
+    root: str | Path | None = None,
+    hidden_root: str | Path | None = None,
+    hidden_seed: int | str | None = None,
+    progress: Progress = True,
+) -> None:
+    """Make the splits of `name` that are missing or stale; without a seed, no test split."""
+    spec = get_spec(name)
+    dirs = _Dirs(spec.name, root, hidden_root)
+    manifest = _load_manifest(dirs.public)
+    todo = [
+        (split, seed)
+        for split, seed in _wanted_splits(spec, hidden_seed)
+        if not _is_fresh(spec, dirs, manifest, split, seed)
+    ]
+    if not todo:
+        return
+    tick = _ticker(progress, sum(spec.split_sizes[s] for s, _ in todo), name)
+    for split, seed in todo:
+        manifest["splits"].pop(split, None)
+        _write_manifest(dirs.public, manifest)  # a crash mid-split leaves it marked stale
+        rng = spec.rng(split, PUBLIC_SEED if seed == PUBLIC else seed_to_int(seed))
+        arrays = spec.build(spec.split_sizes[split], rng, tick)
+        files = {}
+        for key, array in arrays.items():
+            hidden = split == "test" and key in spec.hidden_keys
+            path = (dirs.hidden if hidden else dirs.public) / f"{split}_{key}.npy"
+            files[dirs.label(path)] = _save(path, array)
+        manifest["splits"][split] = {
+            "version": spec.version,
+            "seed_id": PUBLIC if seed == PUBLIC else seed_id(seed),
+            "files": files,
+        }
+        _write_manifest(dirs.public, manifest)
+
+
+def check(
+    name: str,
+    *,
+    root: str | Path | None = None,
+    hidden_root: str | Path | None = None,
+    hidden_seed: int | str | None = None,
+) -> list[str]:
+    """Re-hash every file of `name`; return the problems found (empty when all is well)."""
+    spec = get_spec(name)
+    dirs = _Dirs(spec.name, root, hidden_root)
+    manifest = _load_manifest(dirs.public)
+    expected = known_checksums().get(name, {})
+    problems = []
+    for split, seed in _wanted_splits(spec, hidden_seed):
+        entry = manifest["splits"].get(split)
+        want_seed = PUBLIC if seed == PUBLIC else seed_id(seed)
+        if entry is None or entry["version"] != spec.version or entry["seed_id"] != want_seed:
+            problems.append(f"{name}/{split}: missing or stale; run `grader data {name}`")
+            continue
+        for label, meta in entry["files"].items():
+            path = dirs.path(label)
+            if not path.is_file():
+                problems.append(f"{path}: missing")
+                continue
+            digest = sha256_file(path)
+            recorded = _expected_sha(expected, spec, entry, label)
+            if digest != meta["sha256"] or (recorded is not None and digest != recorded):
+                problems.append(f"{path}: sha256 {digest[:12]}... does not match the record")
+    return problems
+
+
+def verify(name: str, **kwargs: Any) -> bool:
+    """True when every split file of `name` exists and hashes to its recorded sha256."""
+    return not check(name, **kwargs)
+
+
+def _expected_sha(
+    expected: dict[str, Any], spec: DatasetSpec, entry: dict[str, Any], label: str
+) -> str | None:
+    """The committed checksum for a file, if checksums.json knows this version and seed."""
+    if expected.get("version") != spec.version:
+        return None
+    if entry["seed_id"] not in (PUBLIC, expected.get("dev_seed_id")):
+        return None  # a custom hidden seed: only the manifest knows its files
+    return expected.get("files", {}).get(label)
+
+
+class _Dirs:
+    def __init__(self, name: str, root: str | Path | None, hidden_root: str | Path | None):
+        self.public = Path(root if root is not None else default_root()) / name
+        self.hidden = Path(hidden_root if hidden_root is not None else default_hidden_root()) / name
+
+    def label(self, path: Path) -> str:
+        """`train_images.npy` for public files, `hidden/test_labels.npy` for hidden ones."""
+        return path.name if path.parent == self.public else f"hidden/{path.name}"
+
+    def path(self, label: str) -> Path:
+        if label.startswith("hidden/"):
+            return self.hidden / label.removeprefix("hidden/")
+        return self.public / label
+
+
+def _wanted_splits(spec: DatasetSpec, hidden_seed: int | str | None) -> list[tuple[str, Any]]:
+    splits: list[tuple[str, Any]] = [(s, PUBLIC) for s in spec.split_sizes if s != "test"]
+    if hidden_seed is not None:
+        splits.append(("test", hidden_seed))
+    return splits
+
+
+def _is_fresh(
+    spec: DatasetSpec, dirs: _Dirs, manifest: dict[str, Any], split: str, seed: Any
+) -> bool:
+    """Cheap check: same version and seed, every file there with its recorded size and mtime."""
+    entry = manifest["splits"].get(split)
+    want_seed = PUBLIC if seed == PUBLIC else seed_id(seed)
+    if entry is None or entry.get("version") != spec.version or entry.get("seed_id") != want_seed:
+        return False
+    expected = known_checksums().get(spec.name, {})
+    for label, meta in entry["files"].items():
+        try:
+            st = dirs.path(label).stat()
+        except OSError:
+            return False
+        if st.st_size != meta["size"] or st.st_mtime_ns != meta["mtime_ns"]:
+            return False
+        recorded = _expected_sha(expected, spec, entry, label)
+        if recorded is not None and recorded != meta["sha256"]:
+            return False  # made by an older generator: regenerate
+    return True
+
+
+def _save(path: Path, array: np.ndarray) -> dict[str, Any]:
+    """Write atomically (np.save, never pickle) and return its manifest entry."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    data = buffer.getbuffer()
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    st = path.stat()
+    digest = hashlib.sha256(data).hexdigest()
+    return {"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _load_manifest(directory: Path) -> dict[str, Any]:
+    path = directory / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {"splits": {}}
+    return data if isinstance(data.get("splits"), dict) else {"splits": {}}
+
+
+def _write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{MANIFEST}.tmp"
+    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    os.replace(tmp, directory / MANIFEST)
+
+
+def _ticker(progress: Progress, total: int, name: str) -> Callable[[int], None] | None:
+    if callable(progress):
+        return progress
+    if not progress:
+        return None
+    try:
+        from tqdm import tqdm  # optional: coursedata itself needs only numpy and torch
+    except ImportError:
+        return None
+    bar = tqdm(total=total, desc=name, unit="ex", leave=False)
+
+    def tick(k: int) -> None:
+        bar.update(k)
+        if bar.n >= total:
+            bar.close()
+
+    return tick
