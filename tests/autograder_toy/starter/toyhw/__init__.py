@@ -1,0 +1,1 @@
+"""Toy homework: two small functions."""

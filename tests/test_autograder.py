@@ -1,0 +1,316 @@
+"""The Gradescope autograder: policy, metadata, results schema, the zip, and run_autograder.
+
+Fast tests use the toy homework (tests/autograder_toy). The slow test builds hw1's zip,
+runs setup.sh and grades the reference solution end to end, as Gradescope would.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from autograder_toy import TOTAL_POINTS, make_toy
+
+from grader import homeworks
+from grader.autograder import (
+    AutograderPolicy,
+    LatePolicy,
+    RateLimit,
+    build_autograder,
+    run_autograder,
+    validate_results,
+)
+from grader.autograder.metadata import (
+    PreviousSubmission,
+    late_decision,
+    parse_metadata,
+    rate_decision,
+)
+from grader.autograder.submission import SubmissionProblem, prepare_submission
+from grader.errors import GraderError
+
+SEED = "424242"
+DUE = datetime(2026, 3, 1, 23, 59, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+# ---- policy ---------------------------------------------------------------------------
+
+
+def test_policy_round_trips_and_rejects_unknown_keys() -> None:
+    data = {
+        "late": {"percent_per_day": 10, "max_days": 3, "grace_minutes": 15},
+        "rate_limit": {"max_submissions": 5},
+        "leaderboard": False,
+    }
+    policy = AutograderPolicy.from_dict(data)
+    assert policy.late == LatePolicy(10.0, 3, 15.0)
+    assert policy.rate_limit == RateLimit(5, 24.0)
+    assert AutograderPolicy.from_dict(policy.to_dict()) == policy
+    with pytest.raises(GraderError, match="unknown key 'percent'"):
+        AutograderPolicy.from_dict({"late": {"percent": 10}})
+    with pytest.raises(GraderError, match="max_submissions must be a whole number >= 1"):
+        AutograderPolicy.from_dict({"rate_limit": {"max_submissions": 0}})
+    with pytest.raises(GraderError, match="between 0 and 100"):
+        AutograderPolicy.from_dict({"late": {"percent_per_day": 150}})
+
+
+# ---- lateness and rate limit: from created_at, never the clock ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("delay", "days", "fraction"),
+    [
+        (timedelta(hours=-5), 0, 0.0),
+        (timedelta(minutes=10), 0, 0.0),  # inside the 15-minute grace
+        (timedelta(minutes=16), 1, 0.1),
+        (timedelta(days=1, minutes=20), 2, 0.2),
+        (timedelta(days=3, minutes=20), 4, 1.0),  # past max_days: scores 0
+    ],
+)
+def test_late_penalty(delay: timedelta, days: int, fraction: float) -> None:
+    decision = late_decision(LatePolicy(10.0, 3, 15.0), DUE + delay, DUE)
+    assert (decision.days_late, decision.penalty_fraction) == (days, pytest.approx(fraction))
+    assert bool(decision.message) == (days > 0)
+
+
+def _prev(hours_before: float, score: float, *, error: bool = False, limited: bool = False):
+    return PreviousSubmission(T0 - timedelta(hours=hours_before), score, error, limited)
+
+
+def test_rate_limit_counts_graded_submissions_in_the_window() -> None:
+    limit = RateLimit(max_submissions=2, window_hours=24)
+    assert rate_decision(limit, T0, [_prev(1, 5.0)]).allowed
+    # Autograder errors, refused submissions and old ones do not count.
+    ignored = [_prev(1, 0.0, error=True), _prev(2, 7.0, limited=True), _prev(30, 9.0)]
+    assert rate_decision(limit, T0, [_prev(1, 5.0), *ignored]).allowed
+    refused = rate_decision(limit, T0, [_prev(1, 5.0), _prev(3, 8.0), *ignored])
+    assert not refused.allowed
+    assert refused.best_previous == 9.0  # the best of every graded submission
+    assert refused.next_allowed_at == T0 - timedelta(hours=3) + timedelta(hours=24)
+    assert "Submission limit reached" in refused.message
+
+
+def test_metadata_parses_gradescope_fields() -> None:
+    meta = parse_metadata(_metadata(T0, previous=[(T0 - timedelta(hours=2), 2.5)]))
+    assert meta.created_at == T0
+    assert meta.due_date == DUE
+    assert meta.previous[0].score == 2.5 and not meta.previous[0].rate_limited
+    assert meta.users == ["student@example.edu"]
+
+
+def _metadata(created: datetime, previous: list[tuple[datetime, float]] = ()) -> dict:
+    return {
+        "id": 123456,
+        "created_at": created.isoformat(),
+        "assignment": {
+            "due_date": DUE.astimezone(timezone(timedelta(hours=-8))).isoformat(),
+            "late_due_date": None,
+            "release_date": "2026-02-01T00:00:00.000000-08:00",
+            "title": "Toy",
+            "total_points": str(TOTAL_POINTS),
+        },
+        "submission_method": "upload",
+        "users": [{"email": "student@example.edu", "id": 1, "name": "A Student"}],
+        "previous_submissions": [
+            {"submission_time": t.isoformat(), "score": s, "autograder_error": False,
+             "results": {"score": s}}
+            for t, s in previous
+        ],
+    }  # fmt: skip
+
+
+# ---- results.json schema ---------------------------------------------------------------
+
+
+def test_validator_accepts_valid_and_names_each_problem() -> None:
+    good = {
+        "score": 3.0,
+        "execution_time": 1.5,
+        "tests": [{"name": "a", "number": "1.1", "score": 1, "max_score": 1, "status": "passed"}],
+        "leaderboard": [{"name": "acc", "value": 0.9, "order": "desc"}],
+    }
+    assert validate_results(good) == []
+    bad = {
+        "execution_time": "1.5",
+        "visibility": "secret",
+        "tests": [{"name": "a", "score": float("nan"), "status": "ok", "output": "x\r\n"}],
+        "leaderboard": [{"name": "acc", "value": [1], "order": "up"}],
+        "extra": 1,
+    }
+    problems = "\n".join(validate_results(bad))
+    for expected in (
+        "execution_time",
+        "visibility",
+        "not finite",
+        "status",
+        "\\r",
+        "leaderboard[0].value",
+        "leaderboard[0].order",
+        "unknown key 'extra'",
+    ):
+        assert expected in problems  # fmt: skip
+
+
+# ---- the zip ---------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def toy(tmp_path: Path) -> homeworks.Homework:
+    return make_toy(tmp_path / "toy")
+
+
+def _build(hw: homeworks.Homework, out: Path, policy: AutograderPolicy | None = None) -> Path:
+    return build_autograder(hw, out, policy=policy, hidden_seed=SEED).path
+
+
+def test_zip_holds_what_gradescope_needs_and_nothing_secret(toy, tmp_path: Path) -> None:
+    zip_path = _build(toy, tmp_path / "toy.zip", AutograderPolicy(rate_limit=RateLimit(3)))
+    with zipfile.ZipFile(zip_path) as archive:
+        names = set(archive.namelist())
+        for script in ("setup.sh", "run_autograder"):
+            info = archive.getinfo(script)
+            assert stat.S_IMODE(info.external_attr >> 16) & 0o111, f"{script} not executable"
+            assert archive.read(script).startswith(b"#!/usr/bin/env bash\n")
+        assert archive.read("grader/suites/hidden_seed.txt").decode().strip() == SEED
+        config = json.loads(archive.read("autograder.json"))
+        assert config["homework"] == "toyhw" and config["rate_limit"]["max_submissions"] == 3
+        assert "torch==" in archive.read("requirements.txt").decode()
+    assert "grader/suites/toyhw/test_toy.py" in names
+    assert "assignments/toyhw/toyhw/ops.py" in names
+    needed = {"env.sh", "pyproject.toml", "README.md", "grader/homeworks.py"}
+    assert needed | {"datasets/coursedata/__init__.py", "grader/autograder/run.py"} <= names
+    suites = {n.split("/")[2] for n in names if n.startswith("grader/suites/") and n.count("/") > 2}
+    assert suites == {"toyhw"}, f"other homeworks' suites shipped: {suites}"
+    assert not [n for n in names if n.startswith(("solutions/", "tests/", "tools/"))]
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".npy")]
+    with zipfile.ZipFile(zip_path) as archive:  # the starter, not the solution
+        assert b"clone" not in archive.read("assignments/toyhw/toyhw/ops.py")
+
+
+def test_zip_is_reproducible(toy, tmp_path: Path) -> None:
+    first = _build(toy, tmp_path / "a.zip").read_bytes()
+    assert _build(toy, tmp_path / "b.zip").read_bytes() == first
+
+
+def test_build_refuses_a_homework_without_suite(toy, tmp_path: Path) -> None:
+    (toy.suite_dir / "test_toy.py").unlink()
+    with pytest.raises(GraderError, match="no hidden suite"):
+        _build(toy, tmp_path / "x.zip")
+    assert not (tmp_path / "x.zip").exists()
+
+
+# ---- finding the submission's files ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "layout", ["toyhw/ops.py", "ops.py", "repo/assignments/toyhw/toyhw/ops.py"]
+)
+def test_submission_found_in_any_layout(toy, tmp_path: Path, layout: str) -> None:
+    upload = tmp_path / "upload"
+    (upload / layout).parent.mkdir(parents=True)
+    shutil.copyfile(toy.solution_dir / "toyhw" / "ops.py", upload / layout)
+    (upload / "notes.txt").write_text("ignored")
+    prepared = prepare_submission(toy, upload, tmp_path / "work")
+    assert prepared.provided == ["toyhw/ops.py"]
+    assert prepared.from_starter == ["toyhw/__init__.py"]
+    assert "clone" in (prepared.root / "toyhw" / "ops.py").read_text()
+
+
+def test_submission_problems_are_one_clear_line(toy, tmp_path: Path) -> None:
+    upload = tmp_path / "upload"
+    upload.mkdir()
+    (upload / "report.pdf").write_bytes(b"%PDF")
+    with pytest.raises(SubmissionProblem, match="no file of toyhw found.*report.pdf"):
+        prepare_submission(toy, upload, tmp_path / "w1")
+    (upload / "toyhw").mkdir()
+    (upload / "toyhw" / "ops.py").write_text("def double(x):\n    return x *\n")
+    with pytest.raises(SubmissionProblem, match=r"toyhw/ops.py line 2: invalid syntax"):
+        prepare_submission(toy, upload, tmp_path / "w2")
+    (upload / "toyhw" / "ops.py").unlink()
+    (upload / "toyhw" / "ops.py").symlink_to(toy.solution_dir / "toyhw" / "ops.py")
+    with pytest.raises(SubmissionProblem, match="no file of toyhw"):
+        prepare_submission(toy, upload, tmp_path / "w3")  # links are never followed
+
+
+# ---- run_autograder ---------------------------------------------------------------------
+
+
+def _unpack(zip_path: Path, root: Path) -> Path:
+    """Lay the zip out as Gradescope does; returns the root."""
+    with zipfile.ZipFile(zip_path) as archive:
+        archive.extractall(root / "source")
+        for info in archive.infolist():  # extractall drops permissions
+            os.chmod(root / "source" / info.filename, (info.external_attr >> 16) & 0o777)
+    shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
+    (root / "submission").mkdir()
+    return root
+
+
+def _read_results(root: Path) -> dict:
+    data = json.loads((root / "results" / "results.json").read_text())
+    assert validate_results(data) == [], validate_results(data)
+    return data
+
+
+def test_unusable_submission_gets_a_visible_reason(toy, tmp_path: Path) -> None:
+    root = _unpack(_build(toy, tmp_path / "toy.zip"), tmp_path / "ag")
+    (root / "submission" / "garbage.bin").write_bytes(os.urandom(64))
+    run_autograder(root)
+    results = _read_results(root)
+    assert results["score"] == 0
+    assert [t["visibility"] for t in results["tests"]] == ["visible"]
+    assert "no file of toyhw found" in results["tests"][0]["output"]
+
+
+def test_rate_limited_submission_keeps_best_previous_score(toy, tmp_path: Path) -> None:
+    policy = AutograderPolicy(rate_limit=RateLimit(max_submissions=1))
+    root = _unpack(_build(toy, tmp_path / "toy.zip", policy), tmp_path / "ag")
+    meta = _metadata(T0, previous=[(T0 - timedelta(hours=1), 2.0)])
+    (root / "submission_metadata.json").write_text(json.dumps(meta))
+    run_autograder(root)
+    results = _read_results(root)
+    assert results["score"] == 2.0
+    assert results["extra_data"]["rate_limited"] is True
+    assert "Submission limit reached" in results["output"]
+
+
+def test_grader_crash_still_writes_valid_results(toy, tmp_path: Path) -> None:
+    root = _unpack(_build(toy, tmp_path / "toy.zip"), tmp_path / "ag")
+    (root / "source" / "autograder.json").write_text("{broken")
+    run_autograder(root)
+    results = _read_results(root)
+    assert results["score"] == 0
+    visible, hidden = results["tests"]
+    assert visible["name"] == "autograder failed, contact course staff"
+    assert visible["visibility"] == "visible" and hidden["visibility"] == "hidden"
+    assert "JSONDecodeError" in hidden["output"]
+
+
+def test_wrapper_writes_results_when_python_cannot_start(toy, tmp_path: Path) -> None:
+    root = _unpack(_build(toy, tmp_path / "toy.zip"), tmp_path / "ag")
+    done = _run_script(root, extra_env={"GRADER_PYTHON": str(tmp_path / "no-such-python")})
+    assert done.returncode != 0
+    results = _read_results(root)
+    assert results["tests"][0]["name"] == "autograder failed, contact course staff"
+
+
+def _run_script(root: Path, *, extra_env: dict[str, str] | None = None, timeout: float = 600):
+    env = {
+        **os.environ,
+        "GRADER_AUTOGRADER_ROOT": str(root),
+        "GRADER_PYTHON": sys.executable,
+        **(extra_env or {}),
+    }
+    return subprocess.run(
+        [str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
