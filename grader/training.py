@@ -1,0 +1,303 @@
+"""Timed training and evaluation for hidden suites (see docs/timing.md).
+
+    @pytest.fixture(scope="module")
+    def trained(grader_session):
+        result = train_student(grader_session, budget_units=48)
+        yield result
+        result.close()
+
+    def test_accuracy(trained, set_score):
+        accuracy = evaluate_classifier(trained)      # labels never leave the parent
+        set_score(band_points(accuracy, low=0.5, high=0.8, points=10))
+
+The student's train entry point runs in its own sandboxed worker with the public data
+root, the device, its budget in seconds (reference units converted by this machine's
+calibration) and a fresh log directory. The parent times the call on the wall clock and
+kills the worker past the budget plus 10 % grace plus a small start-up slack.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from grader.engine.remote import RemoteModule, RemotePackage
+from grader.errors import InvalidValue, StudentCodeError, WorkerTimeout
+from grader.timing import Calibration, calibrate
+
+__all__ = [
+    "TrainedModel",
+    "TrainingFailed",
+    "TrainingStats",
+    "budget_note",
+    "calibration_for",
+    "evaluate_classifier",
+    "load_targets",
+    "predict_split",
+    "train_student",
+]
+
+GRACE = 0.10  # past the budget by more than this fraction, training is stopped
+STARTUP_SLACK_S = {"cpu": 2.0, "mps": 5.0, "cuda": 10.0}  # request round trip, CUDA context
+IMPORT_LIMIT_S = 60.0  # importing the student's train module, before the clock starts
+EVAL_UNITS = 60.0  # reference units allowed for one evaluation pass over a split
+# dataset -> the file stem of its targets, as coursedata lays them out (contracts section 4)
+TARGET_STEMS = {"images": "labels", "segmentation": "masks", "sequences": "tokens"}
+INPUT_STEMS = {"images": "images", "segmentation": "images", "sequences": "tokens"}
+
+
+class TrainingFailed(StudentCodeError):
+    """Training did not produce a model; every test that needs it scores 0 with this."""
+
+
+class Session(Protocol):
+    """What training needs from `grader_session` (grader.engine.session.GradingSession)."""
+
+    device: str
+    threads: int
+    data_dir: Path
+    hidden_dir: Path
+
+    def spawn(self, time_limit_s: float | None = None, *, seed: int = 0) -> RemotePackage: ...
+
+    def exchange_dir(self) -> Path: ...
+
+    def note(self, text: str) -> None: ...
+
+
+@dataclass
+class TrainingStats:
+    device: str
+    threads: int
+    budget_units: float
+    budget_s: float  # what the student's code was told (time_budget_s)
+    limit_s: float  # when the worker is killed: budget + grace + start-up slack
+    speed: float  # this machine against the reference
+    time_used_s: float | None = None
+    peak_memory_mb: float | None = None
+    peak_memory_source: str = ""  # "VmHWM" (resident set of the worker) or "" if unknown
+    eval_samples_per_s: float | None = None
+
+    def as_extra_data(self) -> dict[str, Any]:
+        """Rounded, JSON-ready figures for a test's extra_data."""
+        return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
+
+
+@dataclass
+class TrainedModel:
+    model: RemoteModule | None  # in the training worker, None when training failed
+    failure: str | None  # student-facing reason, None on success
+    log_dir: Path
+    stats: TrainingStats
+    data_dir: Path
+    hidden_dir: Path
+    worker: RemotePackage | None = field(default=None, repr=False)  # kept for evaluation
+
+    def require(self) -> RemoteModule:
+        """The trained RemoteModule, or `TrainingFailed` (the test scores 0 with `.failure`)."""
+        if self.model is None:
+            raise TrainingFailed(self.failure or "training did not produce a model")
+        return self.model
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.close()
+            self.worker = None
+        self.model = None
+
+
+_calibrations: dict[tuple[str, int], Calibration] = {}
+
+
+def calibration_for(device: str, threads: int) -> Calibration:
+    """The calibration of (device, threads), measured or read from the cache once per process."""
+    key = (device, int(threads))
+    if key not in _calibrations:
+        _calibrations[key] = calibrate(device, int(threads))
+    return _calibrations[key]
+
+
+def budget_note(budget_s: float, calibration: Calibration) -> str:
+    """ "training budget 48 s on cpu (this machine does 0.80x reference)"."""
+    note = (
+        f"training budget {_fmt(budget_s)} s on {calibration.device} "
+        f"(this machine does {calibration.speed:.2f}x reference"
+    )
+    if calibration.speed > calibration.budget_speed:
+        note += f"; budgets assume at most {calibration.budget_speed:.0f}x"
+    return note + ")"
+
+
+def train_student(
+    session: Session, *, budget_units: float, entry: str = "train.train", seed: int = 0
+) -> TrainedModel:
+    """Run the student's `entry` (module.function in the package) in a fresh worker.
+
+    Returns a TrainedModel whose `.failure` says why there is no model: over budget, an
+    exception, a crash, or a return value that is not a torch.nn.Module.
+    """
+    if not (isinstance(budget_units, (int, float)) and math.isfinite(budget_units)):
+        raise ValueError(f"budget_units must be a positive number, got {budget_units!r}")
+    calibration = calibration_for(session.device, session.threads)
+    budget_s = calibration.seconds(float(budget_units))
+    slack = STARTUP_SLACK_S.get(session.device.split(":", 1)[0], 2.0)
+    stats = TrainingStats(
+        device=session.device,
+        threads=int(session.threads),
+        budget_units=float(budget_units),
+        budget_s=budget_s,
+        limit_s=budget_s * (1 + GRACE) + slack,
+        speed=calibration.speed,
+    )
+    session.note(budget_note(budget_s, calibration))
+    log_dir = session.exchange_dir()
+    trained = TrainedModel(None, None, log_dir, stats, session.data_dir, session.hidden_dir)
+    trained.worker = session.spawn(time_limit_s=IMPORT_LIMIT_S, seed=seed)
+    try:
+        function = _resolve(trained.worker, entry)
+        start = time.monotonic()
+        try:
+            with trained.worker.time_limit(stats.limit_s):
+                model = function(
+                    data_dir=str(session.data_dir),
+                    device=session.device,
+                    time_budget_s=round(budget_s, 1),
+                    seed=int(seed),
+                    log_dir=str(log_dir),
+                )
+        finally:
+            stats.time_used_s = time.monotonic() - start
+            _record_peak_memory(trained)
+    except WorkerTimeout as exc:
+        trained.failure = (
+            f"training took longer than its budget: {_fmt(budget_s)} s allowed "
+            f"(+{GRACE:.0%} grace), stopped after {_fmt(exc.elapsed_s)} s"
+        )
+        return _failed(trained)
+    except StudentCodeError as exc:
+        trained.failure = exc.student_message
+        return _failed(trained)
+    if not isinstance(model, RemoteModule):
+        got = getattr(model, "remote_type", type(model).__name__)
+        trained.failure = f"`{entry}` returned a {got}, expected a torch.nn.Module"
+        return _failed(trained)
+    trained.model = model
+    return trained
+
+
+def _resolve(student: RemotePackage, entry: str) -> Any:
+    """`student.train.train` for entry "train.train"."""
+    target = student
+    for part in entry.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _failed(trained: TrainedModel) -> TrainedModel:
+    if trained.worker is not None:
+        trained.worker.close()
+        trained.worker = None
+    return trained
+
+
+def _record_peak_memory(trained: TrainedModel) -> None:
+    """Peak resident memory of the training worker, read by the parent from /proc.
+
+    The student's code cannot fake it. On CUDA this is host memory only (GPU memory needs
+    a worker built-in for torch.cuda.max_memory_allocated; see docs/timing.md).
+    """
+    client = getattr(trained.worker, "client", None)
+    pid = getattr(client, "pid", None)
+    if pid is None:
+        return
+    try:
+        status = Path(f"/proc/{int(pid)}/status").read_text()
+    except (OSError, ValueError):
+        return
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            trained.stats.peak_memory_mb = int(line.split()[1]) / 1024
+            trained.stats.peak_memory_source = "VmHWM"
+            return
+
+
+def load_targets(trained: TrainedModel, dataset: str = "images", split: str = "test") -> np.ndarray:
+    """The split's targets: from the hidden root for "test", the public root otherwise.
+
+    Read in the parent only (np.load without pickle); never sent to a worker.
+    """
+    stem = _stem(TARGET_STEMS, dataset)
+    root = trained.hidden_dir if split == "test" else trained.data_dir
+    return _load_array(root / dataset / f"{split}_{stem}.npy")
+
+
+def predict_split(
+    trained: TrainedModel,
+    dataset: str = "images",
+    split: str = "test",
+    *,
+    output: str = "argmax",
+    batch_size: int = 256,
+    scale: float = 1 / 255,
+) -> torch.Tensor:
+    """The model's predictions on a public split's inputs, in eval mode.
+
+    uint8 inputs are sent as they are and scaled in the worker. The time of this pass
+    gives `stats.eval_samples_per_s`. The answer's first dimension is checked against
+    the number of inputs; callers check the rest of the shape.
+    """
+    model = trained.require()
+    worker = trained.worker
+    if worker is None:
+        raise TrainingFailed("the training worker was closed before evaluation")
+    inputs = _load_array(trained.data_dir / dataset / f"{split}_{_stem(INPUT_STEMS, dataset)}.npy")
+    calibration = calibration_for(trained.stats.device, trained.stats.threads)
+    model.eval()
+    start = time.monotonic()
+    with worker.time_limit(calibration.seconds(EVAL_UNITS)):
+        predictions = model.predict(
+            torch.from_numpy(inputs), batch_size=batch_size, scale=scale, output=output
+        )
+    elapsed = time.monotonic() - start
+    trained.stats.eval_samples_per_s = len(inputs) / elapsed if elapsed > 0 else None
+    if type(predictions) is not torch.Tensor or predictions.ndim < 1:
+        raise InvalidValue("predict did not return a tensor with one row per input")
+    if predictions.shape[0] != len(inputs):
+        raise InvalidValue(f"predict returned {predictions.shape[0]} rows for {len(inputs)} inputs")
+    return predictions
+
+
+def evaluate_classifier(
+    trained: TrainedModel, dataset: str = "images", split: str = "test"
+) -> float:
+    """Accuracy on a split, computed in the parent; the worker never sees the labels."""
+    labels = torch.from_numpy(load_targets(trained, dataset, split)).long()
+    predictions = predict_split(trained, dataset, split, output="argmax")
+    if predictions.shape != labels.shape or predictions.dtype != torch.int64:
+        raise InvalidValue(
+            f"predictions have shape {tuple(predictions.shape)} and dtype {predictions.dtype}, "
+            f"expected {tuple(labels.shape)} int64 class indices"
+        )
+    return float((predictions == labels).double().mean().item())
+
+
+def _stem(stems: dict[str, str], dataset: str) -> str:
+    if dataset not in stems:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {sorted(stems)}")
+    return stems[dataset]
+
+
+def _load_array(path: Path) -> np.ndarray:
+    if path.is_symlink() or not path.is_file():
+        raise FileNotFoundError(f"{path} is missing; generate the data with `grader data`")
+    return np.load(path, allow_pickle=False)
+
+
+def _fmt(seconds: float) -> str:
+    return f"{seconds:.0f}" if seconds >= 10 else f"{seconds:.1f}"
