@@ -1,0 +1,113 @@
+"""The student release: what it holds, that it leaks nothing, and that `make grade` works."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from grader.errors import GraderError
+from grader.homeworks import PROJECT_ROOT, available
+from grader.release import build_release, check_release
+from grader.release.leaks import MIN_BODY_CHARS, function_bodies
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not available():
+        pytest.skip("no homework in assignments/ yet")
+    return build_release(tmp_path_factory.mktemp("rel") / "student").root
+
+
+def _names(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+
+
+def test_release_holds_the_student_tree(release: Path) -> None:
+    names = _names(release)
+    for hw in available():
+        assert f"assignments/{hw}/README.md" in names
+        assert f"assignments/{hw}/{hw}/__init__.py" in names
+        assert any(n.startswith(f"assignments/{hw}/tests/test_") for n in names)
+    for needed in (
+        "README.md",
+        "Makefile",
+        "pyproject.toml",
+        "grader/cli.py",
+        "datasets/coursedata/__init__.py",
+    ):
+        assert needed in names  # fmt: skip
+
+
+def test_release_leaks_nothing_by_name(release: Path) -> None:
+    names = _names(release)
+    assert not (release / "grader" / "suites").exists()
+    assert not [
+        n for n in names if n.startswith(("solutions/", "tools/", "tests/", "datasets/data"))
+    ]
+    assert not [n for n in names if "hidden" in n or n.endswith((".npy", ".pyc"))]
+    assert check_release(release, PROJECT_ROOT) == []
+
+
+def test_leak_check_finds_a_copied_solution_body(release: Path, tmp_path: Path) -> None:
+    bodies = [
+        (name, body)
+        for path in sorted((PROJECT_ROOT / "solutions").rglob("*.py"))
+        for name, body in function_bodies(path)
+        if len(body) >= MIN_BODY_CHARS
+    ]
+    if not bodies:
+        pytest.skip("no reference solution with a non-trivial function yet")
+    name, body = bodies[-1]
+    leaky = tmp_path / "leaky"
+    shutil.copytree(release, leaky)
+    hw = available()[0]
+    indented = "\n".join("        " + line for line in body.splitlines())  # re-indented copy
+    with open(leaky / "assignments" / hw / hw / "__init__.py", "a") as handle:
+        handle.write(f"\n\ndef helper(x):\n    if x:\n{indented}\n")
+    (leaky / "grader" / "suites").mkdir()
+    (leaky / "grader" / "suites" / "hidden_seed.txt").write_text("1\n")
+    problems = "\n".join(check_release(leaky, PROJECT_ROOT))
+    assert "contains the body of solutions/" in problems and f":{name}" in problems
+    assert "grader/suites/hidden_seed.txt: must not be shipped" in problems
+
+
+def test_release_refuses_to_replace_an_unrelated_folder(tmp_path: Path) -> None:
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.tex").write_text("precious")
+    with pytest.raises(GraderError, match="is not a course release"):
+        build_release(tmp_path / "mine")
+    assert (tmp_path / "mine" / "thesis.tex").read_text() == "precious"
+
+
+def _make(release: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The release's own Makefile, run with this project's environment (no fresh install)."""
+    venv = Path(sys.executable).parent.parent
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    command = ["make", "-C", str(release), *args, f"VENV={venv}", "SETUP="]
+    return subprocess.run(command, capture_output=True, text=True, timeout=900, env=env)
+
+
+@pytest.mark.slow
+def test_make_grade_in_the_release(release: Path, tmp_path: Path) -> None:
+    """`make grade` runs the public tests: they fail on the starter and pass once the
+    package is complete (the reference solution dropped in)."""
+    hw = available()[0]
+    solution = PROJECT_ROOT / "solutions" / hw / hw
+    if not solution.is_dir():
+        pytest.skip(f"no reference solution for {hw}")
+    work = tmp_path / "student"
+    shutil.copytree(release, work)
+    starter = _make(work, "grade", f"HW={hw}")
+    assert starter.returncode != 0, starter.stdout[-2000:]
+    assert f"== {hw}: public tests" in starter.stdout
+    assert "NotImplementedError" in starter.stdout or "not implemented" in starter.stdout.lower()
+    shutil.rmtree(work / "assignments" / hw / hw)
+    shutil.copytree(solution, work / "assignments" / hw / hw)
+    done = _make(work, "grade", f"HW={hw}")
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert " passed" in done.stdout and " failed" not in done.stdout
