@@ -195,7 +195,7 @@ def test_hidden_paths_are_unreadable(open_dir: Path, hide: bool) -> None:
     secret.mkdir(mode=0o755)
     (secret / "labels.npy").write_text("secret")
     os.chmod(secret / "labels.npy", 0o644)
-    policy = _policy(hidden_paths=(str(secret),), hide_paths=hide)
+    policy = _policy(hidden_paths=str(secret), hide_paths=hide)
 
     def inside() -> dict[str, Any]:
         return {"read": privileges.can_read(str(secret / "labels.npy")),

@@ -60,7 +60,7 @@ def _harden(policy: SandboxPolicy, workdir: Path, ns: namespaces.Namespaces) -> 
     """The worker side: from here on every step only removes rights."""
     if ns.mount:
         mounts.make_private()
-        mounts.hide(policy.hidden_paths)
+        mounts.hide(policy.hidden_path_list())
         if ns.pid:
             try:
                 mounts.mount_proc()

@@ -9,7 +9,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from grader.sandbox import privileges
-from grader.sandbox.policy import PROJECT_ROOT, SandboxPolicy, default_hidden_paths
+from grader.sandbox.policy import (
+    PROJECT_ROOT,
+    SandboxPolicy,
+    default_hidden_paths,
+    join_paths,
+    split_paths,
+)
 
 
 def worker_env(threads: int) -> dict[str, str]:
@@ -74,7 +80,7 @@ def default_policy(
             privileges.open_traversal(privileges.interpreter_dirs())
         if protect:
             privileges.protect(protected_paths(hidden_paths))
-    extra = tuple(str(Path(p).resolve()) for p in hidden_paths)
+    extra = [str(Path(p).resolve()) for p in hidden_paths]
     return SandboxPolicy(
         threads=max(1, int(threads)),
         address_space_bytes=None
@@ -82,5 +88,5 @@ def default_policy(
         else SandboxPolicy.address_space_bytes,
         uid=uid,
         gid=gid,
-        hidden_paths=default_hidden_paths() + extra,
+        hidden_paths=join_paths([*split_paths(default_hidden_paths()), *extra]),
     )

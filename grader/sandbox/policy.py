@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,16 @@ MiB = 1 << 20
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-def default_hidden_paths() -> tuple[str, ...]:
+def join_paths(paths: Iterable[str | Path]) -> str:
+    """Paths as one PATH-like string (the policy crosses to the worker as flat JSON)."""
+    return os.pathsep.join(dict.fromkeys(str(p) for p in paths if str(p)))
+
+
+def split_paths(joined: str) -> list[str]:
+    return [p for p in joined.split(os.pathsep) if p]
+
+
+def default_hidden_paths() -> str:
     """Paths a worker must never see: hidden suites, hidden labels, solutions, results,
     the project's own tests and its git history (which holds all of them).
 
@@ -31,7 +41,7 @@ def default_hidden_paths() -> tuple[str, ...]:
     hidden_env = os.environ.get("COURSEDATA_HIDDEN_DIR")
     if hidden_env:
         paths.append(Path(hidden_env))
-    return tuple(str(p) for p in paths)
+    return join_paths(paths)
 
 
 @dataclass(frozen=True)
@@ -49,12 +59,11 @@ class SandboxPolicy:
     # Extra isolation (namespaces); each is skipped, and reported, where the OS refuses it.
     pid_namespace: bool = True  # the worker is PID 1 of its own namespace
     hide_paths: bool = True  # empty read-only tmpfs over hidden_paths, in a mount namespace
-    hidden_paths: tuple[str, ...] = field(default_factory=default_hidden_paths)
+    # PATH-like (os.pathsep-separated), so the policy stays flat, JSON-friendly data.
+    hidden_paths: str = field(default_factory=default_hidden_paths)
 
-    def __post_init__(self) -> None:
-        # The policy crosses to the worker as JSON, where a tuple arrives as a list.
-        if not isinstance(self.hidden_paths, tuple):
-            object.__setattr__(self, "hidden_paths", tuple(str(p) for p in self.hidden_paths))
+    def hidden_path_list(self) -> list[str]:
+        return split_paths(self.hidden_paths)
 
 
 @dataclass

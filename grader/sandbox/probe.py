@@ -38,7 +38,9 @@ def run_probe(policy: SandboxPolicy) -> LayerReport:
     report = LayerReport()
     report.facts["grader user"] = f"uid {os.geteuid()}" + (" (root)" if os.geteuid() == 0 else "")
     check = [
-        p for p in dict.fromkeys([*protected_paths(), *policy.hidden_paths]) if os.path.exists(p)
+        p
+        for p in dict.fromkeys([*protected_paths(), *policy.hidden_path_list()])
+        if os.path.exists(p)
     ]
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
@@ -48,10 +50,7 @@ def run_probe(policy: SandboxPolicy) -> LayerReport:
         if policy.uid is not None:
             os.chown(workdir, policy.uid, policy.gid if policy.gid is not None else policy.uid)
         request = {
-            "policy": {
-                k: list(v) if isinstance(v, tuple) else v
-                for k, v in dataclasses.asdict(policy).items()
-            },
+            "policy": dataclasses.asdict(policy),
             "workdir": str(workdir),
             "port": listener.getsockname()[1],
             "check_paths": check,

@@ -58,7 +58,7 @@ def extract_submission(
             mode = info.external_attr >> 16
             if why is None and info.is_dir():
                 continue
-            if why is None and mode and not stat.S_ISREG(mode):
+            if why is None and stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                 why = "not a regular file (a link or device)"
             if why is None and total >= max_total_bytes:
                 why = f"the submission already exceeds {max_total_bytes // MiB} MiB"
