@@ -303,14 +303,139 @@ def test_wrapper_writes_results_when_python_cannot_start(toy, tmp_path: Path) ->
     assert results["tests"][0]["name"] == "autograder failed, contact course staff"
 
 
-def _run_script(root: Path, *, extra_env: dict[str, str] | None = None, timeout: float = 600):
-    env = {
-        **os.environ,
-        "GRADER_AUTOGRADER_ROOT": str(root),
-        "GRADER_PYTHON": sys.executable,
-        **(extra_env or {}),
-    }
+def _env(root: Path, cache: Path | None = None) -> dict[str, str]:
+    env = {**os.environ, "GRADER_AUTOGRADER_ROOT": str(root), "GRADER_PYTHON": sys.executable}
+    if cache is not None:  # a calibration made under test load must not reach other runs
+        env["GRADER_CACHE_DIR"] = str(cache / "cache")
+    return env
+
+
+def _run_script(root: Path, *, extra_env: dict[str, str] | None = None, timeout: float = 900):
+    env = {**_env(root, root.parent), **(extra_env or {})}
     return subprocess.run(
         [str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
         timeout=timeout,
     )  # fmt: skip
+
+
+# ---- end to end through the real run_autograder script and engine ----------------------
+
+
+@pytest.fixture(scope="module")
+def toy_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The toy autograder (10%-per-day late policy) unpacked into a Gradescope-like root."""
+    tmp = tmp_path_factory.mktemp("toy-ag")
+    hw = make_toy(tmp / "toy")
+    policy = AutograderPolicy(late=LatePolicy(percent_per_day=10.0, max_days=3))
+    return _unpack(_build(hw, tmp / "toy.zip", policy), tmp / "root")
+
+
+def _submit(root: Path, package: Path, metadata: dict | None = None) -> dict:
+    """Replace the submission (and its metadata), run run_autograder, return results.json."""
+    shutil.rmtree(root / "submission")
+    shutil.copytree(package, root / "submission" / package.name)
+    meta = root / "submission_metadata.json"
+    meta.unlink(missing_ok=True)
+    if metadata is not None:
+        meta.write_text(json.dumps(metadata))
+    done = _run_script(root)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return _read_results(root)
+
+
+@pytest.mark.slow
+def test_toy_solution_full_marks_then_late_penalty(toy_root: Path) -> None:
+    solution = Path(__file__).parent / "autograder_toy" / "solution" / "toyhw"
+    results = _submit(toy_root, solution)
+    assert results["score"] == pytest.approx(TOTAL_POINTS), results
+    assert all(t["status"] == "passed" for t in results["tests"]), results["tests"]
+    assert results["leaderboard"] == [{"name": "toy accuracy", "value": 1.0, "order": "desc"}]
+    late = _submit(toy_root, solution, _metadata(DUE + timedelta(hours=30)))  # 2 started days
+    assert late["score"] == pytest.approx(TOTAL_POINTS * 0.8)
+    assert "2 days late" in late["output"] and late["extra_data"]["raw_score"] == TOTAL_POINTS
+
+
+@pytest.mark.slow
+def test_toy_starter_scores_zero_with_reasons(toy_root: Path) -> None:
+    starter = Path(__file__).parent / "autograder_toy" / "starter" / "toyhw"
+    results = _submit(toy_root, starter, _metadata(T0))  # on time
+    assert results["score"] == 0
+    assert all("not implemented" in t["output"].lower() for t in results["tests"]), results
+    assert "late" not in results["output"].lower()
+
+
+@pytest.mark.slow
+def test_toy_broken_hidden_suite_still_gives_valid_results(toy_root: Path, tmp_path) -> None:
+    root = tmp_path / "root"
+    shutil.copytree(toy_root, root, symlinks=True)
+    suite = root / "source" / "grader" / "suites" / "toyhw" / "test_toy.py"
+    suite.write_text(suite.read_text() + "\nraise RuntimeError('broken suite')\n")
+    solution = Path(__file__).parent / "autograder_toy" / "solution" / "toyhw"
+    results = _submit(root, solution)
+    assert results["score"] == 0
+    assert results["tests"][0]["name"] == "autograder failed, contact course staff"
+    assert "broken suite" in results["tests"][1]["output"]
+    assert "broken suite" not in results["tests"][0]["output"]  # details stay hidden
+
+
+# ---- real homeworks ----------------------------------------------------------------------
+
+
+def _landed(name: str) -> homeworks.Homework:
+    if name not in homeworks.available():
+        pytest.skip(f"{name} has no starter package in assignments/ yet")
+    hw = homeworks.get(name)
+    if not hw.has_hidden_suite:
+        pytest.skip(f"{name}'s hidden suite has not landed (no test_*.py in {hw.suite_dir})")
+    return hw
+
+
+@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3"])
+def test_homework_zip_ships_only_its_own_suite(name: str, tmp_path: Path) -> None:
+    hw = _landed(name)
+    info = build_autograder(hw, tmp_path / f"{name}.zip")
+    names = set(info.members)
+    assert f"grader/suites/{name}/" in {n[: len(f"grader/suites/{name}/")] for n in names}
+    others = [n for n in names if n.startswith("grader/suites/") and n.count("/") > 2]
+    assert all(n.startswith(f"grader/suites/{name}/") for n in others), others
+    assert f"assignments/{name}/{name}/__init__.py" in names
+    assert not [n for n in names if n.startswith(("solutions/", "tests/", "tools/"))]
+    # The starter's files, never the solution's: compare with the committed starter.
+    for rel in hw.whitelist():
+        with zipfile.ZipFile(info.path) as archive:
+            shipped = archive.read(f"assignments/{name}/{rel}")
+        assert shipped == (hw.starter_dir / rel).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def hw1_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """hw1's autograder unpacked and set up (setup.sh without pip, on the project's data)."""
+    import coursedata
+
+    hw = _landed("hw1")
+    data, hidden = coursedata.default_root(), coursedata.default_hidden_root()
+    if not (data / "images").is_dir() or not (hidden / "images").is_dir():
+        pytest.skip(f"no generated data in {data} and {hidden}: run `make data` first")
+    tmp = tmp_path_factory.mktemp("hw1-ag")
+    root = _unpack(build_autograder(hw, tmp / "hw1.zip").path, tmp / "root")
+    env = _env(root, tmp)
+    env.update(GRADER_SETUP_SKIP_INSTALL="1", COURSEDATA_DIR=str(data))
+    env["COURSEDATA_HIDDEN_DIR"] = str(hidden)
+    done = subprocess.run(
+        [str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True, timeout=900
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert "setup: dataset images ready" in done.stdout and "calibrated" in done.stdout
+    return root
+
+
+@pytest.mark.slow
+def test_hw1_autograder_solution_full_marks_starter_zero(hw1_root: Path) -> None:
+    hw = homeworks.get("hw1")
+    solved = _submit(hw1_root, hw.solution_dir / "hw1")
+    failed = [(t["name"], t["output"][:300]) for t in solved["tests"] if t["status"] != "passed"]
+    assert not failed, failed
+    total = sum(t["max_score"] for t in solved["tests"])
+    assert total > 0 and solved["score"] == pytest.approx(total)
+    starter = _submit(hw1_root, hw.starter_dir / "hw1")
+    assert starter["score"] == 0, [(t["name"], t["score"]) for t in starter["tests"]]

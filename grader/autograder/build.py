@@ -110,8 +110,10 @@ def read_hidden_seed(project_root: Path = PROJECT_ROOT) -> str:
                 "(the autograder needs it to generate the hidden test split)"
             )
         seed, source = path.read_text(encoding="utf-8").strip(), str(path)
-    if not re.fullmatch(r"[0-9]+", seed):
-        raise GraderError(f"hidden seed from {source} must be a whole number, got {seed!r}")
+    if not re.fullmatch(r"[\x21-\x7e]{1,200}", seed):
+        raise GraderError(
+            f"hidden seed from {source} must be one word of printable ASCII, got {seed!r}"
+        )
     return seed
 
 

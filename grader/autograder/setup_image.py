@@ -45,15 +45,18 @@ def _generate_data(seed: str) -> None:
 
     for name in coursedata.DATASETS:
         started = time.monotonic()
-        coursedata.generate(name, hidden_seed=int(seed), progress=False)
-        if not coursedata.verify(name):
-            raise GraderError(f"dataset {name} failed verification after generation")
+        try:
+            coursedata.generate(name, hidden_seed=seed, progress=False)
+            problems = coursedata.check(name, hidden_seed=seed)
+        except coursedata.DatasetError as exc:
+            raise GraderError(str(exc)) from None
+        if problems:
+            raise GraderError(f"dataset {name} failed its check: {problems[0]}")
         print(f"setup: dataset {name} ready ({time.monotonic() - started:.0f} s)", flush=True)
 
 
 def _calibrate() -> None:
-    from grader.engine import default_threads
-    from grader.timing import calibrate, choose_device
+    from grader.timing import calibrate, choose_device, default_threads
 
     device = choose_device()
     result = calibrate(device, default_threads(), force=True)

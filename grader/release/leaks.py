@@ -17,7 +17,7 @@ from pathlib import Path
 __all__ = ["MIN_BODY_CHARS", "check_release", "function_bodies", "normalize"]
 
 MIN_BODY_CHARS = 30  # `return self.net(x)` and the like are too generic to call a leak
-MIN_SEED_DIGITS = 6  # a shorter seed would match unrelated numbers
+MIN_SEED_CHARS = 6  # a shorter seed would match unrelated text
 FORBIDDEN_PARTS = {"solutions", "suites", "hidden", "__pycache__"}
 FORBIDDEN_NAMES = {"hidden_seed.txt", "test_labels.npy", "test_masks.npy", "test_tokens.npy"}
 DATA_SUFFIXES = (".npy", ".npz", ".pt", ".pth", ".ckpt", ".safetensors")
@@ -80,7 +80,7 @@ def _hidden_seed(root: Path) -> str | None:
     path = root / "grader" / "suites" / "hidden_seed.txt"
     if not seed and path.is_file():
         seed = path.read_text(encoding="utf-8").strip()
-    return seed if len(seed) >= MIN_SEED_DIGITS else None
+    return seed if len(seed) >= MIN_SEED_CHARS else None
 
 
 def _forbidden_name(rel: str) -> bool:
