@@ -1,0 +1,136 @@
+"""Worker side: the `RemoteModule` built-ins, run on the student's `torch.nn.Module`.
+
+Introspection goes through `torch.nn.Module`'s own methods, so an override in the
+student's class cannot change what a parameter count or a submodule list reports.
+The parent validates every value these return anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+
+def _train(m: nn.Module, mode: bool = True) -> None:
+    m.train(mode)
+
+
+def _eval(m: nn.Module) -> None:
+    m.eval()
+
+
+def _training(m: nn.Module) -> bool:
+    return bool(m.training)
+
+
+def _to(m: nn.Module, device: str) -> None:
+    m.to(torch.device(device))
+
+
+def _named_parameters(m: nn.Module) -> dict[str, torch.Tensor]:
+    return {name: p.detach() for name, p in nn.Module.named_parameters(m)}
+
+
+def _named_buffers(m: nn.Module) -> dict[str, torch.Tensor]:
+    return {name: b.detach() for name, b in nn.Module.named_buffers(m)}
+
+
+def _state_dict(m: nn.Module) -> dict[str, Any]:
+    return {k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in m.state_dict().items()}
+
+
+def _load_state_dict(m: nn.Module, state: dict[str, Any], strict: bool = True) -> dict[str, list[str]]:
+    result = m.load_state_dict(state, strict=strict)
+    return {"missing_keys": list(result.missing_keys), "unexpected_keys": list(result.unexpected_keys)}
+
+
+def _parameter_count(m: nn.Module, trainable_only: bool = False) -> int:
+    return sum(p.numel() for _, p in nn.Module.named_parameters(m) if p.requires_grad or not trainable_only)
+
+
+def _torch_type(cls: type) -> str | None:
+    """The most specific class from torch.nn in `cls`'s MRO ("Conv2d"), or None."""
+    for base in cls.__mro__:
+        if base.__module__.startswith("torch.nn") and base is not nn.Module:
+            return base.__name__
+    return None
+
+
+def _submodules(m: nn.Module) -> list[dict[str, Any]]:
+    out = []
+    for name, sub in nn.Module.named_modules(m):
+        if not name:
+            continue  # the module itself
+        cls = type(sub)
+        out.append({
+            "name": name,
+            "type_name": cls.__name__,
+            "torch_type": _torch_type(cls),
+            "extra_repr": str(sub.extra_repr())[:500],
+        })
+    return out
+
+
+def _gradients(m: nn.Module, args: list[Any], kwargs: dict[str, Any],
+               weights: torch.Tensor | None = None) -> dict[str, Any]:
+    """Forward with float tensor args requiring grad, backward on (output * weights).sum()."""
+    m.zero_grad(set_to_none=True)
+    leaves = [a.detach().clone().requires_grad_(True)
+              if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args]
+    output = m(*leaves, **kwargs)
+    if not isinstance(output, torch.Tensor):
+        raise TypeError(f"forward returned a {type(output).__name__}, expected a tensor")
+    loss = (output * weights.to(output.device)).sum() if weights is not None else output.sum()
+    loss.backward()
+    return {
+        "output": output.detach(),
+        "inputs": [a.grad if isinstance(a, torch.Tensor) and a.requires_grad else None for a in leaves],
+        "params": {name: p.grad for name, p in nn.Module.named_parameters(m)},
+    }
+
+
+_OUTPUTS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+    "argmax": lambda y: y.argmax(dim=1),
+    "logits": lambda y: y,
+    "log_softmax": lambda y: torch.log_softmax(y, dim=1),
+}
+
+
+def _predict(m: nn.Module, inputs: Any, *, device: str, batch_size: int = 256,
+             scale: float = 1 / 255, output: str = "argmax") -> torch.Tensor:
+    """Batched inference under no_grad; uint8 inputs are scaled to float. Does not call eval()."""
+    if output not in _OUTPUTS:
+        raise ValueError(f"predict output must be one of {sorted(_OUTPUTS)}, got {output!r}")
+    x = torch.as_tensor(inputs)
+    outs = []
+    with torch.no_grad():
+        for start in range(0, x.shape[0], max(1, int(batch_size))):
+            batch = x[start:start + batch_size]
+            batch = batch.float() * scale if batch.dtype == torch.uint8 else batch
+            y = m(batch.to(device))
+            if not isinstance(y, torch.Tensor):
+                raise TypeError(f"forward returned a {type(y).__name__}, expected a tensor")
+            outs.append(_OUTPUTS[output](y).cpu())
+    if not outs:
+        raise ValueError("predict got no inputs")
+    return torch.cat(outs)
+
+
+# `predict` also gets the worker's device as `device=`.
+MODULE_BUILTINS: dict[str, Callable[..., Any]] = {
+    "train": _train,
+    "eval": _eval,
+    "training": _training,
+    "to": _to,
+    "named_parameters": _named_parameters,
+    "named_buffers": _named_buffers,
+    "state_dict": _state_dict,
+    "load_state_dict": _load_state_dict,
+    "parameter_count": _parameter_count,
+    "submodules": _submodules,
+    "gradients": _gradients,
+    "predict": _predict,
+}

@@ -1,0 +1,133 @@
+"""The pytest plugin that runs a hidden suite: fixtures for the tests, and a collector that
+builds one `TestResult` per test. `grader.api.grade` passes an instance to `pytest.main`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.engine.collect import Outcome, build_result, leaderboard_entry, reset_scores
+from grader.engine.remote import RemotePackage
+from grader.engine.session import GradingSession
+from grader.results import LeaderboardEntry, TestResult
+
+_STUDENTS = pytest.StashKey[list[RemotePackage]]()
+_OUTCOME = pytest.StashKey[Outcome]()
+
+
+def time_limit_of(item: pytest.Item) -> float | None:
+    """Seconds from `@pytest.mark.timeout(N)`, or None for the default."""
+    marker = item.get_closest_marker("timeout")
+    if marker is None:
+        return None
+    value = marker.args[0] if marker.args else marker.kwargs.get("timeout")
+    try:
+        return float(value) if value is not None and float(value) > 0 else None
+    except (TypeError, ValueError):
+        return None
+
+
+def seed_of(item: pytest.Item) -> int:
+    """A per-test seed that does not depend on where the suite lives."""
+    return zlib.crc32(f"{Path(str(item.path)).name}::{item.name}".encode())
+
+
+class GraderPlugin:
+    def __init__(self, session: GradingSession) -> None:
+        self.session = session
+        self.results: list[TestResult] = []
+        self.leaderboard: list[LeaderboardEntry] = []
+        self.collect_errors: list[str] = []
+        self._numbers: dict[str, str] = {}
+
+    # -- fixtures --------------------------------------------------------------------------
+
+    @pytest.fixture(scope="session")
+    def grader_session(self) -> GradingSession:
+        return self.session
+
+    @pytest.fixture
+    def student(self, request: pytest.FixtureRequest) -> Iterator[RemotePackage]:
+        """The student package in a fresh sandboxed worker."""
+        pkg = self.session.spawn(time_limit_of(request.node), seed=seed_of(request.node))
+        request.node.stash.setdefault(_STUDENTS, []).append(pkg)
+        yield pkg
+        pkg.close()
+
+    @pytest.fixture
+    def exchange_dir(self) -> Path:
+        """A fresh directory the test and its workers can all read and write."""
+        return self.session.exchange_dir()
+
+    @pytest.fixture
+    def set_score(self) -> Callable[[float], None]:
+        """Only so `def test(student, set_score)` resolves; @partial_credit passes the real one."""
+        return _needs_decorator("set_score", "@partial_credit(points)")
+
+    @pytest.fixture
+    def set_leaderboard_value(self) -> Callable[[Any], None]:
+        return _needs_decorator("set_leaderboard_value", "@leaderboard(column)")
+
+    # -- hooks -----------------------------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "timeout(seconds): time limit of each worker call")
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if report.failed:
+            text = str(report.longreprtext).strip().splitlines()
+            self.collect_errors.append(f"{report.nodeid}: {text[-1] if text else 'failed'}")
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        for index, item in enumerate(items, start=1):
+            self._numbers[item.nodeid] = str(index)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:
+        reset_scores(getattr(item, "obj", None))
+        yield
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+        outcome = yield
+        report = outcome.get_result()
+        state = item.stash.setdefault(_OUTCOME, Outcome(passed=True))
+        if report.skipped and state.error is None and state.skip_reason is None:
+            state.skip_reason = _skip_reason(report)
+            state.passed = False
+        elif report.failed and state.error is None and state.skip_reason is None:
+            state.passed = False
+            state.error = call.excinfo.value if call.excinfo is not None else AssertionError()
+        if call.when == "teardown":
+            self._finish(item, state)
+
+    def _finish(self, item: pytest.Item, state: Outcome) -> None:
+        for pkg in item.stash.get(_STUDENTS, []):
+            state.student_output += pkg.client.output
+            state.output_dropped += pkg.client.output_dropped
+        func = getattr(item, "obj", None)
+        self.results.append(build_result(
+            func, item_name=item.name, auto_number=self._numbers.get(item.nodeid, "0"), outcome=state,
+        ))
+        entry = leaderboard_entry(func)
+        if entry is not None:
+            self.leaderboard.append(entry)
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return "skipped"
+
+
+def _needs_decorator(name: str, decorator: str) -> Callable[[Any], None]:
+    def fail(_value: Any) -> None:
+        raise TypeError(f"{name} only works on a test decorated with {decorator}")
+
+    return fail

@@ -1,0 +1,110 @@
+"""`GradingSession`: what one grading run shares: the homework, the submission, the device,
+the zygote, and the scratch directories of its workers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+from grader import sandbox
+from grader.engine.client import DEFAULT_TEST_TIMEOUT_S, WorkerClient
+from grader.engine.remote import RemotePackage
+from grader.engine.zygote_client import Zygote
+from grader.homeworks import PROJECT_ROOT, Homework
+
+OUTPUT_CAP_BYTES = 64 * 1024
+
+
+class GradingSession:
+    def __init__(self, homework: Homework, submission_root: Path, *, device: str, threads: int,
+                 workdir: Path) -> None:
+        """`submission_root` holds `<package>/`; `workdir` is a private temporary directory."""
+        self.homework = homework
+        self.submission_root = submission_root
+        self.device = device
+        self.threads = threads
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.data_dir, self.hidden_dir = _data_roots()
+        self.policy = make_policy(device, threads, hidden=_hidden_paths(homework))
+        if self.policy.uid is not None:
+            workdir.chmod(0o711)  # the sandbox user may enter, not list
+        self.notes: list[str] = []
+        self._whitelist = homework.whitelist()
+        self._modules = sorted({Path(p).stem for p in self._whitelist if p.count("/") == 1} - {"__init__"})
+        self._counter = itertools.count(1)
+        self._open: list[RemotePackage] = []
+        self.zygote = Zygote(threads, workdir)  # starts importing torch now, in parallel
+
+    def spawn(self, time_limit_s: float | None = None, *, seed: int = 0) -> RemotePackage:
+        """A fresh worker on a fresh scratch copy of the submission. Close it when done."""
+        n = next(self._counter)
+        scratch = sandbox.prepare_scratch(self.submission_root, self._whitelist,
+                                          self.workdir / f"worker-{n}")
+        self._give_to_worker(scratch)
+        config = {
+            "package": self.homework.package,
+            "workdir": str(scratch),
+            "device": self.device,
+            "seed": int(seed),
+            "threads": self.threads,
+            "modules": self._modules,
+            "output_cap": OUTPUT_CAP_BYTES,
+        }
+        limit = DEFAULT_TEST_TIMEOUT_S if time_limit_s is None else float(time_limit_s)
+        student = RemotePackage(WorkerClient(self.zygote, config, self.policy, limit),
+                                self.homework.package)
+        self._open.append(student)
+        return student
+
+    def exchange_dir(self) -> Path:
+        """A fresh directory the test and its workers may all read and write."""
+        path = self.workdir / f"exchange-{next(self._counter)}"
+        path.mkdir()
+        self._give_to_worker(path)
+        return path
+
+    def _give_to_worker(self, path: Path) -> None:
+        if self.policy.uid is None:
+            return
+        gid = self.policy.gid if self.policy.gid is not None else self.policy.uid
+        for root, dirs, files in os.walk(path):
+            for name in [root, *(os.path.join(root, d) for d in dirs),
+                         *(os.path.join(root, f) for f in files)]:
+                os.chown(name, self.policy.uid, gid, follow_symlinks=False)
+
+    def note(self, text: str) -> None:
+        """Add a line to the report's top-level output."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def close(self) -> None:
+        for student in self._open:
+            student.close()
+        self._open.clear()
+        self.zygote.close()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def make_policy(device: str, threads: int, hidden: tuple[Path, ...] = ()) -> sandbox.SandboxPolicy:
+    """The sandbox's policy for this run; `hidden` are paths the worker must never see."""
+    return sandbox.default_policy(device=device, threads=threads, hidden_paths=hidden)
+
+
+def _hidden_paths(homework: Homework) -> tuple[Path, ...]:
+    paths = [homework.suite_dir]
+    if homework.solution_dir is not None:
+        paths.append(homework.solution_dir)
+    return tuple(paths)
+
+
+def _data_roots() -> tuple[Path, Path]:
+    try:
+        import coursedata
+
+        return Path(coursedata.default_root()), Path(coursedata.default_hidden_root())
+    except (ImportError, AttributeError):
+        return PROJECT_ROOT / "datasets" / "data", PROJECT_ROOT / "datasets" / "hidden"

@@ -1,0 +1,156 @@
+"""The zygote: a process that has imported torch once and forks one worker per request.
+
+Started by the parent as `python -I -m grader.engine.zygote <control-fd>` with the minimal
+environment of `grader.sandbox.worker_env`. It never touches CUDA, so a forked worker may
+still initialise it. The control socket is a SOCK_SEQPACKET pair; every packet is one JSON
+object:
+
+    parent -> zygote   {"op": "fork", "id": n, "config": {...}}   + the worker's socket (SCM_RIGHTS)
+    zygote -> parent   {"op": "ready", "pid": p}
+                       {"op": "forked", "id": n, "pid": p}  |  {"op": "fork_failed", "id": n, "error": s}
+                       {"op": "exit", "pid": p, "code": c | None, "signal": s | None}
+
+When the parent closes the control socket the zygote kills its workers and exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+from typing import Any
+
+MAX_PACKET = 1 << 16
+_LOG = os.fdopen(os.dup(2), "w", buffering=1)  # zygote.log, even after a worker redirects fd 2
+
+
+def _warm_up() -> None:
+    import numpy  # noqa: F401  (imported here so workers do not pay for it)
+    import torch
+
+    torch.set_num_threads(1)  # the zygote never runs parallel kernels: fork stays safe
+    (torch.zeros(4) + 1).sum().item()
+    torch.manual_seed(0)
+    import grader.engine.worker  # noqa: F401  (the worker's code, pre-imported)
+
+
+def _send(ctrl: socket.socket, msg: dict[str, Any]) -> None:
+    ctrl.send(json.dumps(msg).encode())
+
+
+def _reap(ctrl: socket.socket, children: set[int]) -> None:
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        children.discard(pid)
+        code = os.waitstatus_to_exitcode(status)
+        msg = {"op": "exit", "pid": pid, "code": code if code >= 0 else None,
+               "signal": -code if code < 0 else None}
+        _send(ctrl, msg)
+
+
+def _fork_worker(ctrl: socket.socket, wake: tuple[int, int], request: dict[str, Any], fd: int) -> int:
+    pid = os.fork()
+    if pid == 0:  # the worker
+        code = 70
+        try:
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            ctrl.close()
+            os.close(wake[0])
+            os.close(wake[1])
+            from grader.engine.worker import serve
+
+            code = serve(fd, request["config"])
+        except BaseException:  # noqa: BLE001 - an engine bug: leave a trace in zygote.log
+            import traceback
+
+            traceback.print_exc(file=_LOG)
+        finally:
+            os._exit(code)
+    os.close(fd)
+    return pid
+
+
+def _kill_all(children: set[int]) -> None:
+    for pid in children:
+        for kill in (os.killpg, os.kill):  # the worker is its own group leader after setsid
+            try:
+                kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def serve(ctrl: socket.socket) -> None:
+    wake = os.pipe()
+    os.set_blocking(wake[0], False)
+    os.set_blocking(wake[1], False)
+    signal.set_wakeup_fd(wake[1])
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # a handler, so the wakeup fd is written
+    children: set[int] = set()
+    _send(ctrl, {"op": "ready", "pid": os.getpid()})
+    try:
+        while True:
+            readable, _, _ = select.select([ctrl, wake[0]], [], [])
+            if wake[0] in readable:
+                while True:
+                    try:
+                        if not os.read(wake[0], 512):
+                            break
+                    except BlockingIOError:
+                        break
+                _reap(ctrl, children)
+            if ctrl in readable:
+                data, fds, _, _ = socket.recv_fds(ctrl, MAX_PACKET, 4)
+                if not data:
+                    return  # the parent is gone
+                request = json.loads(data)
+                if request.get("op") != "fork" or len(fds) != 1:
+                    for fd in fds:
+                        os.close(fd)
+                    _send(ctrl, {"op": "fork_failed", "id": request.get("id"), "error": "bad request"})
+                    continue
+                try:
+                    pid = _fork_worker(ctrl, wake, request, fds[0])
+                except OSError as exc:
+                    _send(ctrl, {"op": "fork_failed", "id": request["id"], "error": str(exc)})
+                    continue
+                children.add(pid)
+                _send(ctrl, {"op": "forked", "id": request["id"], "pid": pid})
+                _reap(ctrl, children)
+    finally:
+        _kill_all(children)
+
+
+def main() -> None:
+    ctrl = socket.socket(fileno=int(sys.argv[1]))
+    _die_with_parent()
+    _warm_up()
+    try:
+        serve(ctrl)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGKILL this process if the grader dies without closing the socket."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:
+            os._exit(0)
+    except (OSError, AttributeError):
+        pass
+
+
+if __name__ == "__main__":
+    main()

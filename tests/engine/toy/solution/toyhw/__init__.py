@@ -1,0 +1,1 @@
+"""Toy homework for the engine's own tests."""

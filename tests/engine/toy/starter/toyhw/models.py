@@ -1,0 +1,21 @@
+"""Task 1: a linear classifier on (B, 4) inputs. Task 2: a scaled sum."""
+
+import torch
+from torch import nn
+
+
+def scaled_sum(x: torch.Tensor, scale: float) -> torch.Tensor:
+    """Task 1: return scale * x.sum(dim=1), shape (B,)."""
+    raise NotImplementedError("Task 1: scaled_sum")
+
+
+class LinearClassifier(nn.Module):
+    """Task 2: one nn.Linear from 4 features to 3 classes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        raise NotImplementedError("Task 2: LinearClassifier.__init__")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, 4) -> (B, 3) logits."""
+        raise NotImplementedError("Task 2: LinearClassifier.forward")
