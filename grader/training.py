@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import numpy as np
 import torch
 
-from grader.engine.remote import RemoteModule, RemotePackage
+from grader.engine.remote import RemoteModule, RemoteObject, RemotePackage
 from grader.errors import InvalidValue, StudentCodeError, WorkerTimeout
 from grader.timing import Calibration, calibrate
 
@@ -184,8 +184,11 @@ def train_student(
         trained.failure = exc.student_message
         return _failed(trained)
     if not isinstance(model, RemoteModule):
-        got = getattr(model, "remote_type", type(model).__name__)
-        trained.failure = f"`{entry}` returned a {got}, expected a torch.nn.Module"
+        got = model.remote_type if isinstance(model, RemoteObject) else type(model).__name__
+        trained.failure = (
+            f"`{entry}` must return the trained torch.nn.Module, but it returned a value "
+            f"of type {got}"
+        )
         return _failed(trained)
     trained.model = model
     return trained

@@ -1,0 +1,258 @@
+"""Timed training: device choice, calibration and its cache, budgets, and a toy homework
+whose training runs past its budget (tests/timing_toy).
+
+The real calibrations here run the benchmark for 1 and 2 threads once each (a few seconds);
+the toy homework is graded three times (marked slow: about 45 s on a loaded 2-core machine,
+most of it starting the zygote that imports torch).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from helpers import Mutant, make_mutant
+from timing_toy import make_data, make_toy
+
+from grader import training
+from grader.errors import GraderError
+from grader.results import GradeReport
+from grader.timing import MAX_BUDGET_SPEEDUP, Calibration, calibrate, choose_device
+from grader.timing import calibration as calibration_module
+from grader.timing import device as device_module
+
+# ---- device choice ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def no_gpu(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    monkeypatch.delenv("GRADER_DEVICE", raising=False)
+    monkeypatch.setattr(device_module, "cuda_device_count", lambda: 0)
+    monkeypatch.setattr(device_module, "mps_available", lambda: False)
+    return monkeypatch
+
+
+def test_device_flag_beats_environment_beats_detection(no_gpu: pytest.MonkeyPatch) -> None:
+    no_gpu.setattr(device_module, "cuda_device_count", lambda: 2)
+    assert choose_device() == "cuda"
+    no_gpu.setenv("GRADER_DEVICE", "cpu")
+    assert choose_device() == "cpu"
+    assert choose_device("cuda:1") == "cuda:1"
+    assert choose_device(" CPU ") == "cpu"
+    no_gpu.setenv("GRADER_DEVICE", "")
+    assert choose_device() == "cuda"
+
+
+def test_device_detection_order(no_gpu: pytest.MonkeyPatch) -> None:
+    assert choose_device() == "cpu"
+    no_gpu.setattr(device_module, "mps_available", lambda: True)
+    assert choose_device() == "mps"
+    no_gpu.setattr(device_module, "cuda_device_count", lambda: 1)
+    assert choose_device() == "cuda"
+
+
+def test_device_errors_name_the_value_and_its_source(no_gpu: pytest.MonkeyPatch) -> None:
+    with pytest.raises(GraderError, match=r"unknown device 'tpu' \(from --device\)"):
+        choose_device("tpu")
+    no_gpu.setenv("GRADER_DEVICE", "cuda")
+    with pytest.raises(GraderError, match=r"'cuda' \(from \$GRADER_DEVICE\).*no CUDA GPU"):
+        choose_device()
+    with pytest.raises(GraderError, match="not an Apple-silicon Mac"):
+        choose_device("mps")
+    no_gpu.setattr(device_module, "cuda_device_count", lambda: 2)
+    with pytest.raises(GraderError, match=r"only 2 CUDA GPU\(s\)"):
+        choose_device("cuda:2")
+
+
+# ---- calibration: cache, force, budgets ----------------------------------------------------
+
+
+def _fake_measurement(speed: float) -> Calibration:
+    seconds = {"cnn": 0.1 / speed, "linear": 0.01 / speed, "mlp": 0.05 / speed}
+    return Calibration(
+        device="cpu",
+        threads=2,
+        speed=speed,
+        workload_s=sum(seconds.values()),
+        kernel_seconds=seconds,
+        device_name="test cpu",
+        measured_at="2026-01-01T00:00:00+00:00",
+        duration_s=1.0,
+    )
+
+
+@pytest.fixture
+def fake_measure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[str, int]]:
+    """Measurements cost nothing and are counted; the cache lives in tmp_path."""
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path / "cache"))
+    calls: list[tuple[str, int]] = []
+
+    def measure(device: str, threads: int) -> Calibration:
+        calls.append((device, threads))
+        return _fake_measurement(0.5 + 0.25 * len(calls))
+
+    monkeypatch.setattr(calibration_module, "_measure_in_subprocess", measure)
+    return calls
+
+
+def test_calibration_is_cached_until_forced(fake_measure: list[tuple[str, int]]) -> None:
+    first = calibrate("cpu", 2)
+    assert not first.from_cache and first.cache_path is not None and first.speed == 0.75
+    again = calibrate("cpu", 2)
+    assert again.from_cache and again.speed == first.speed and len(fake_measure) == 1
+    forced = calibrate("cpu", 2, force=True)
+    assert not forced.from_cache and forced.speed == 1.0 and len(fake_measure) == 2
+    assert calibrate("cpu", 2).speed == 1.0  # the forced result replaced the cached one
+    other_threads = calibrate("cpu", 1)
+    assert not other_threads.from_cache and len(fake_measure) == 3
+    entries = json.loads(first.cache_path.read_text())["entries"]
+    assert len(entries) == 2 and first.key != other_threads.key
+
+
+def test_corrupt_or_unwritable_cache_never_fails(
+    fake_measure: list[tuple[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache" / "calibration.json"
+    cache.parent.mkdir()
+    cache.write_text("{not json")
+    assert not calibrate("cpu", 2).from_cache
+    data = json.loads(cache.read_text())
+    key = next(iter(data["entries"]))
+    data["entries"][key]["speed"] = "fast"
+    cache.write_text(json.dumps(data))
+    assert not calibrate("cpu", 2).from_cache  # a malformed entry is measured again
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(blocker))
+    result = calibrate("cpu", 2)
+    assert result.cache_path is None and "could not write" in result.notes[0]
+
+
+def test_seconds_from_units() -> None:
+    slow = _fake_measurement(0.5)
+    assert slow.seconds(10) == pytest.approx(20.0)
+    fast = _fake_measurement(50.0)
+    assert fast.seconds(10) == pytest.approx(10 / MAX_BUDGET_SPEEDUP)
+    for bad in (0, -1, math.nan):
+        with pytest.raises(ValueError, match="positive number of units"):
+            slow.seconds(bad)
+
+
+def test_budget_note() -> None:
+    assert training.budget_note(48.0, _fake_measurement(0.8)) == (
+        "training budget 48 s on cpu (this machine does 0.80x reference)"
+    )
+    note = training.budget_note(2.0, _fake_measurement(20.0))
+    assert note.endswith("(this machine does 20.00x reference; budgets assume at most 5x)")
+
+
+def test_real_calibration_depends_on_threads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Measure 1 and 2 threads for real (via the CLI for one of them); timings are noisy on a
+    shared machine, so only their sanity and the cache keys are asserted."""
+    from grader.cli import main
+
+    monkeypatch.setenv("GRADER_CACHE_DIR", str(tmp_path))
+    assert main(["calibrate", "--device", "cpu", "--threads", "1"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert re.fullmatch(
+        r"cpu, 1 thread: \d+\.\d\dx reference \(\d+\.\d\d s workload\); cached in .*", line
+    ), line
+    one = calibrate("cpu", 1)
+    two = calibrate("cpu", 2)
+    assert one.from_cache and not two.from_cache
+    assert one.key != two.key and "threads=1" in one.key and "threads=2" in two.key
+    for cal in (one, two):
+        assert math.isfinite(cal.speed) and cal.speed > 0
+        assert 0 < cal.seconds(10) < math.inf
+        assert cal.duration_s < 30  # the benchmark itself is short even on a loaded machine
+        assert set(cal.kernel_seconds) == {"cnn", "linear", "mlp"}
+
+
+# ---- a toy homework whose training can run past its budget ---------------------------------
+
+
+SLEEPY = Mutant("sleepy", "timetoy/train.py", "SLEEP_S = 0.0", "SLEEP_S = 60.0", ("trains",))
+NOT_A_MODEL = Mutant("not_a_model", "timetoy/train.py", "    return model\n", "    return 3\n", ())
+
+
+@pytest.fixture(scope="module")
+def toy_reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, GradeReport]]:
+    """The toy graded as the solution, a mutant that sleeps past its budget, and one that
+    returns something other than a model. One calibration (1 thread) serves all three."""
+    from grader.api import grade
+
+    root = tmp_path_factory.mktemp("timing_toy")
+    homework = make_toy(root / "hw")
+    # The data must be readable by the sandbox's unprivileged user: pytest's tmp folders
+    # are private to the user running the tests.
+    data_root = Path(tempfile.mkdtemp(prefix="grader-timing-toy-"))
+    data_root.chmod(0o755)
+    make_data(data_root / "data", data_root / "hidden")
+    solution = root / "hw" / "solution"
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("COURSEDATA_DIR", str(data_root / "data"))
+            patch.setenv("COURSEDATA_HIDDEN_DIR", str(data_root / "hidden"))
+            patch.setenv("GRADER_CACHE_DIR", str(root / "cache"))
+            patch.setattr(training, "_calibrations", {})
+            reports = {"solution": grade(homework, solution, device="cpu", threads=1)}
+            for mutant, keyword in ((SLEEPY, None), (NOT_A_MODEL, "trains_in_budget")):
+                submission = make_mutant(solution, mutant, root / mutant.name)
+                reports[mutant.name] = grade(
+                    homework, submission, device="cpu", threads=1, keyword=keyword
+                )
+        yield reports
+    finally:
+        shutil.rmtree(data_root, ignore_errors=True)
+
+
+def _by_name(report: GradeReport) -> dict[str, tuple[float, str]]:
+    return {t.name: (t.score, t.output) for t in report.tests}
+
+
+@pytest.mark.slow
+def test_toy_solution_trains_within_budget(toy_reports: dict[str, GradeReport]) -> None:
+    report = toy_reports["solution"]
+    assert report.score == report.max_score == 6, _by_name(report)
+    assert re.search(
+        r"training budget \d+(\.\d)? s on cpu \(this machine does \d+\.\d\dx reference\)",
+        report.output,
+    ), report.output
+
+
+@pytest.mark.slow
+def test_toy_over_budget_scores_zero_but_other_tests_run(
+    toy_reports: dict[str, GradeReport],
+) -> None:
+    tests = _by_name(toy_reports["sleepy"])
+    score, output = tests["training finishes within its budget"]
+    assert score == 0
+    match = re.search(
+        r"training took longer than its budget: (\d+(?:\.\d)?) s allowed \(\+10% grace\), "
+        r"stopped after (\d+(?:\.\d)?) s",
+        output,
+    )
+    assert match, output
+    allowed, stopped = float(match[1]), float(match[2])
+    assert stopped > allowed * 1.1 and stopped < 50  # killed, not waited for the 60 s sleep
+    assert tests["test accuracy"][0] == 0 and "longer than its budget" in tests["test accuracy"][1]
+    assert tests["the model gives one logit per class"][0] == 1  # needs no training: still runs
+
+
+@pytest.mark.slow
+def test_toy_train_returning_a_non_module_fails_clearly(
+    toy_reports: dict[str, GradeReport],
+) -> None:
+    score, output = _by_name(toy_reports["not_a_model"])["training finishes within its budget"]
+    assert score == 0
+    assert output == (
+        "`train.train` must return the trained torch.nn.Module, but it returned a value of type int"
+    ), output

@@ -1,0 +1,51 @@
+"""A tiny homework (`timetoy`) for testing timed training end to end in seconds.
+
+`make_toy(dest)` lays it out as a real homework (the hidden suite is stored as
+`suite/hidden_timing.py`, so the project's own pytest run never collects it, and copied to
+`test_timing.py` where the engine expects a hidden suite). `make_data(root, hidden_root)`
+writes a small "images" dataset in the coursedata layout: three classes told apart by which
+colour channel is bright, so a 12-parameter model learns it in a few hundred steps.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from grader.homeworks import Homework
+
+HERE = Path(__file__).resolve().parent
+NUM_CLASSES = 3
+SIZES = {"train": 96, "test": 48}
+
+
+def make_toy(dest: Path) -> Homework:
+    """Copy the toy homework into `dest` and describe it."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in ("starter", "solution"):
+        shutil.copytree(HERE / part, dest / part, ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / "suite").mkdir()
+    shutil.copyfile(HERE / "suite" / "hidden_timing.py", dest / "suite" / "test_timing.py")
+    return Homework(
+        name="timetoy",
+        package="timetoy",
+        starter_dir=dest / "starter",
+        suite_dir=dest / "suite",
+        solution_dir=dest / "solution",
+    )
+
+
+def make_data(root: Path, hidden_root: Path, seed: int = 0) -> None:
+    """Public splits under `root/images/`, the test labels under `hidden_root/images/`."""
+    rng = np.random.default_rng(seed)
+    (root / "images").mkdir(parents=True, exist_ok=True)
+    (hidden_root / "images").mkdir(parents=True, exist_ok=True)
+    for split, n in SIZES.items():
+        labels = rng.integers(0, NUM_CLASSES, size=n).astype(np.int64)
+        pixels = rng.integers(0, 110, size=(n, 3, 64, 64))  # (N, C, H, W), dark everywhere
+        pixels[np.arange(n), labels] += 140  # ... except the channel named by the label
+        np.save(root / "images" / f"{split}_images.npy", pixels.astype(np.uint8))
+        target = hidden_root if split == "test" else root
+        np.save(target / "images" / f"{split}_labels.npy", labels)

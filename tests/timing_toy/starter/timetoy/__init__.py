@@ -1,0 +1,1 @@
+"""Toy homework for timed training."""
