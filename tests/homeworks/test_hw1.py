@@ -1,0 +1,179 @@
+"""Homework 1 end to end: the reference earns every point, the starter none, common
+mistakes (mutants of the reference) lose exactly the points meant to catch them, and the
+public tests pass on the reference.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import Mutant, make_mutant
+
+ROOT = Path(__file__).resolve().parents[2]
+SOLUTION = ROOT / "solutions" / "hw1"
+STARTER = ROOT / "assignments" / "hw1"
+TASK_OF_NUMBER = {"1": "Task 1", "2": "Task 2", "3": "Task 3", "4": "Task 4", "5": "Task 2"}
+
+_SGD_LOOP_OLD = '''    losses: list[float] = []
+    for _ in range(steps):
+        prediction = x @ w + b  # (N, D) @ (D,) -> (N,); b broadcasts
+        loss = ((prediction - y) ** 2).mean()  # ()
+        loss.backward()  # fills w.grad and b.grad
+        with torch.no_grad():  # the update itself must not become part of the graph
+            w -= lr * w.grad
+            b -= lr * b.grad
+        # backward() adds into .grad, so clear it before the next step
+        w.grad = None
+        b.grad = None
+        losses.append(loss.item())
+'''
+
+
+def _optimizer_loop(make: str) -> str:
+    return f'''    losses: list[float] = []
+    optimizer = {make}
+    for _ in range(steps):
+        loss = ((x @ w + b - y) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+'''
+
+
+# `loses`: hidden tests (pytest -k names) that must lose points; `keeps`: tests that must
+# still pass, to show each check is aimed at the mistake and not at the whole task.
+MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
+    (Mutant("softmax_over_batch_dim", "hw1/losses.py",
+            "shifted.exp().sum(dim=1).log()", "shifted.exp().sum(dim=0).log()",
+            loses=("test_value", "test_gradient")), ()),
+    (Mutant("naive_softmax_overflows", "hw1/losses.py",
+            "row_max = logits.max(dim=1, keepdim=True).values.detach()",
+            "row_max = torch.zeros_like(logits[:, :1])",
+            loses=("test_extreme_logits",)), ("test_gradient",)),
+    (Mutant("missing_bias", "hw1/models.py",
+            "nn.Linear(channels * height * width, num_classes)",
+            "nn.Linear(channels * height * width, num_classes, bias=False)",
+            loses=("test_parameter_count",)), ("test_is_affine",)),
+    (Mutant("nonlinear_model", "hw1/models.py",
+            "return self.linear(x)", "return torch.relu(self.linear(x))",
+            loses=("test_is_affine",)), ("test_parameter_count",)),
+    # plain SGD follows the same curve, so only the source check can tell
+    (Mutant("optim_sgd_in_task1", "hw1/regression.py", _SGD_LOOP_OLD,
+            _optimizer_loop("torch.optim.SGD([w, b], lr=lr)"),
+            loses=("test_no_torch_optim",)), ("test_follows_gradient_descent",)),
+    (Mutant("adam_in_task1", "hw1/regression.py", _SGD_LOOP_OLD,
+            _optimizer_loop("torch.optim.Adam([w, b], lr=lr)"),
+            loses=("test_follows_gradient_descent", "test_no_torch_optim")), ()),
+    (Mutant("closed_form_in_task1", "hw1/regression.py", _SGD_LOOP_OLD,
+            '''    ones = torch.ones(len(x), 1, dtype=x.dtype)
+    solution = torch.linalg.lstsq(torch.cat([x, ones], 1), y[:, None]).solution[:, 0]
+    w, b = solution[:-1].clone().requires_grad_(), solution[-1].clone().requires_grad_()
+    losses = [((x @ w + b - y) ** 2).mean().item()] * steps
+''', loses=("test_follows_gradient_descent",)), ("test_recovers_parameters",)),
+    (Mutant("load_ignores_file", "hw1/utils.py",
+            "    model.load_state_dict(state)\n", "",
+            loses=("test_round_trip",)), ("test_file_size",)),
+]
+
+
+def _keyword(names: tuple[str, ...]) -> str:
+    return " or ".join(names)
+
+
+@pytest.mark.slow
+def test_reference_earns_every_point(graded) -> None:
+    report = graded("hw1", SOLUTION)
+    failed = {t.name: t.output for t in report.tests if t.status != "passed"}
+    assert not failed, failed
+    assert report.max_score == 100
+    assert report.score == 100
+    assert len(report.tests) >= 15
+
+
+@pytest.mark.slow
+def test_starter_earns_nothing_and_says_not_implemented(graded) -> None:
+    report = graded("hw1", STARTER)
+    assert report.score == 0
+    for t in report.tests:
+        task = TASK_OF_NUMBER[t.number.split(".")[0]]
+        assert t.output.startswith(f"not implemented yet: {task}"), (t.number, t.output)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("mutant", "keeps"), MUTANTS, ids=[m.name for m, _ in MUTANTS])
+def test_mutant_loses_its_points(graded, tmp_path: Path, mutant: Mutant,
+                                 keeps: tuple[str, ...]) -> None:
+    submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
+    report = graded("hw1", submission, keyword=_keyword(mutant.loses + keeps))
+    by_function = {_function_of(t.name): t for t in report.tests}
+    for name in mutant.loses:
+        result = by_function[name]
+        assert result.score < result.max_score, f"{mutant.name} kept the points of {name}"
+    for name in keeps:
+        result = by_function[name]
+        assert result.score == result.max_score, f"{mutant.name} lost {name}: {result.output}"
+
+
+@pytest.mark.slow
+def test_training_past_the_budget_scores_zero(graded, tmp_path: Path) -> None:
+    """Sleeping through the budget costs about the budget in seconds (30 units)."""
+    mutant = Mutant("sleeps_past_budget", "hw1/train.py",
+                    "    torch.manual_seed(seed)\n    train_loader",
+                    "    time.sleep(2 * time_budget_s)\n    torch.manual_seed(seed)\n    train_loader",
+                    loses=("test_trains_within_budget", "test_fits_training_data"))
+    submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
+    report = graded("hw1", submission, keyword=_keyword(mutant.loses))
+    assert len(report.tests) == 2
+    for result in report.tests:
+        assert result.score == 0
+        assert "longer than its budget" in result.output
+
+
+def test_public_tests_pass_on_the_reference() -> None:
+    env = {**os.environ, "PUBLIC_TESTS_TARGET": str(SOLUTION)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(STARTER / "tests")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+def test_starter_keeps_the_solution_signatures() -> None:
+    """Same files, and every public def/class of the reference exists in the starter."""
+    import ast
+
+    ref_files = sorted(p.name for p in (SOLUTION / "hw1").glob("*.py"))
+    assert ref_files == sorted(p.name for p in (STARTER / "hw1").glob("*.py"))
+    for name in ref_files:
+        def signatures(path: Path) -> set[str]:
+            tree = ast.parse(path.read_text())
+            return {f"{n.name}({ast.unparse(n.args)})" if not isinstance(n, ast.ClassDef)
+                    else n.name for n in ast.walk(tree)
+                    if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+        assert signatures(SOLUTION / "hw1" / name) == signatures(STARTER / "hw1" / name), name
+
+
+def _function_of(test_name: str) -> str:
+    """Map a report's test name (the docstring) back to its function name."""
+    return _NAMES[test_name]
+
+
+def _docstring_names() -> dict[str, str]:
+    import ast
+
+    names: dict[str, str] = {}
+    for path in (ROOT / "grader" / "suites" / "hw1").glob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                doc = ast.get_docstring(node) or node.name
+                names[doc.splitlines()[0].strip()] = node.name
+    return names
+
+
+_NAMES = _docstring_names()
