@@ -13,7 +13,7 @@ import pytest
 from grader.errors import GraderError
 from grader.homeworks import PROJECT_ROOT, available
 from grader.release import build_release, check_release
-from grader.release.leaks import MIN_BODY_CHARS, function_bodies
+from grader.release.leaks import secret_bodies
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +29,18 @@ def _names(root: Path) -> set[str]:
 
 def test_release_holds_the_student_tree(release: Path) -> None:
     names = _names(release)
-    for hw in available():
-        assert f"assignments/{hw}/README.md" in names
-        assert f"assignments/{hw}/{hw}/__init__.py" in names
-        assert any(n.startswith(f"assignments/{hw}/tests/test_") for n in names)
+    for hw in available():  # handout, starter and public tests, byte for byte
+        source = PROJECT_ROOT / "assignments" / hw
+        expected = {
+            p.relative_to(PROJECT_ROOT).as_posix()
+            for p in source.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+        }
+        assert f"assignments/{hw}/{hw}/__init__.py" in expected
+        shipped = {n for n in names if n.startswith(f"assignments/{hw}/")}
+        assert shipped == expected
+        for rel in shipped:
+            assert (release / rel).read_bytes() == (PROJECT_ROOT / rel).read_bytes()
     for needed in (
         "README.md",
         "Makefile",
@@ -54,15 +62,10 @@ def test_release_leaks_nothing_by_name(release: Path) -> None:
 
 
 def test_leak_check_finds_a_copied_solution_body(release: Path, tmp_path: Path) -> None:
-    bodies = [
-        (name, body)
-        for path in sorted((PROJECT_ROOT / "solutions").rglob("*.py"))
-        for name, body in function_bodies(path)
-        if len(body) >= MIN_BODY_CHARS
-    ]
+    bodies = [(o, b) for o, b in secret_bodies(PROJECT_ROOT) if o.startswith("solutions/")]
     if not bodies:
         pytest.skip("no reference solution with a non-trivial function yet")
-    name, body = bodies[-1]
+    origin, body = bodies[len(bodies) // 2]
     leaky = tmp_path / "leaky"
     shutil.copytree(release, leaky)
     hw = available()[0]
@@ -72,7 +75,7 @@ def test_leak_check_finds_a_copied_solution_body(release: Path, tmp_path: Path) 
     (leaky / "grader" / "suites").mkdir()
     (leaky / "grader" / "suites" / "hidden_seed.txt").write_text("1\n")
     problems = "\n".join(check_release(leaky, PROJECT_ROOT))
-    assert "contains the body of solutions/" in problems and f":{name}" in problems
+    assert f"contains the body of {origin}" in problems
     assert "grader/suites/hidden_seed.txt: must not be shipped" in problems
 
 

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["MIN_BODY_CHARS", "check_release", "function_bodies", "normalize"]
+__all__ = ["MIN_BODY_CHARS", "check_release", "function_bodies", "normalize", "secret_bodies"]
 
 MIN_BODY_CHARS = 30  # `return self.net(x)` and the like are too generic to call a leak
 MIN_SEED_CHARS = 6  # a shorter seed would match unrelated text
@@ -27,7 +27,7 @@ def check_release(release: Path, project_root: Path) -> list[str]:
     """Every leak found in `release`, one line each; empty when clean."""
     files = sorted(_files(release))
     problems = [f"{rel}: must not be shipped" for rel, _ in files if _forbidden_name(rel)]
-    secrets = _secret_bodies(project_root)
+    secrets = secret_bodies(project_root)
     seed = _hidden_seed(project_root)
     for rel, path in files:
         text = normalize(path.read_bytes().decode("utf-8", errors="replace"))
@@ -60,7 +60,9 @@ def normalize(text: str) -> str:
     return "\n".join(s for s in (line.strip() for line in text.splitlines()) if s)
 
 
-def _secret_bodies(root: Path) -> list[tuple[str, str]]:
+def secret_bodies(root: Path) -> list[tuple[str, str]]:
+    """("path:function", normalized body) of every solution and hidden-suite function that
+    must not appear in a release: non-trivial, and not given in a starter."""
     starter = "\n".join(
         normalize(p.read_text(encoding="utf-8", errors="replace"))
         for p in sorted((root / "assignments").rglob("*.py"))
