@@ -97,8 +97,10 @@ def train(
     # TODO (Task 4):
     #   1. torch.manual_seed(seed); the train and valid loaders from load_data (shuffle the
     #      training data); a LinearClassifier on `device`; ClassificationLoss; an optimizer
-    #      from torch.optim (Adam with lr works well here).
-    #   2. For each of `epochs` epochs: train_one_epoch, then evaluate on the valid split;
+    #      from torch.optim (Adam with lr works well here), and a learning-rate schedule
+    #      that falls linearly towards 0 over the epochs (torch.optim.lr_scheduler.LinearLR).
+    #   2. For each of `epochs` epochs: train_one_epoch, step the schedule, then evaluate
+    #      on the valid split;
     #      keep a log line per epoch (print it when verbose; write it to
     #      log_dir/train_log.txt when log_dir is given).
     #   3. Return the model in eval mode.

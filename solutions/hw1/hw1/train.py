@@ -110,11 +110,16 @@ def train(
     model = LinearClassifier().to(device)
     loss_fn = ClassificationLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    # the learning rate falls linearly from lr towards 0: big steps first, fine ones last
+    schedule = torch.optim.lr_scheduler.LinearLR(
+        optimizer, start_factor=1.0, end_factor=0.0, total_iters=epochs
+    )
 
     log_lines: list[str] = []
     start = time.perf_counter()
     for epoch in range(epochs):
         train_loss = train_one_epoch(model, train_loader, loss_fn, optimizer, device, max_batches)
+        schedule.step()
         valid_accuracy = evaluate(model, valid_loader, device, max_batches)
         elapsed = time.perf_counter() - start
         line = (f"epoch {epoch + 1}/{epochs}  train loss {train_loss:.3f}  "
