@@ -25,7 +25,7 @@ from grader.errors import InvalidValue
 from grader.sandbox import kill, network, privileges
 
 sys.path.insert(0, str(Path(__file__).parent / "attacks"))
-from runas import as_tester, ensure_tester, give_to_tester  # noqa: E402
+from attack_users import as_tester, ensure_tester, give_to_tester  # noqa: E402
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux layers")
 root_only = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")

@@ -1,0 +1,1 @@
+"""Attack: bad_values."""

@@ -1,0 +1,1 @@
+"""Attack: disk_fill."""

@@ -1,0 +1,1 @@
+"""Attack: exit_at_import."""

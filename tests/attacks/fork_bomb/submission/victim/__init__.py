@@ -1,0 +1,1 @@
+"""Attack: fork_bomb."""

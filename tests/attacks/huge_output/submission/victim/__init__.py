@@ -1,0 +1,1 @@
+"""Attack: huge_output."""

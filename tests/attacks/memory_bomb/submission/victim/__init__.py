@@ -1,0 +1,1 @@
+"""Attack: memory_bomb."""

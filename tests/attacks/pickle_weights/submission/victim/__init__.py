@@ -1,0 +1,1 @@
+"""Attack: pickle_weights."""

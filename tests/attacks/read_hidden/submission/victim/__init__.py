@@ -1,0 +1,1 @@
+"""Attack: read_hidden."""

@@ -1,0 +1,1 @@
+"""Attack: setsid_child."""

@@ -1,0 +1,1 @@
+"""Attack: sleep_forever."""

@@ -1,0 +1,1 @@
+"""Attack: stdout_flood."""

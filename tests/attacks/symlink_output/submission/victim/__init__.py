@@ -1,0 +1,1 @@
+"""Attack: symlink_output."""

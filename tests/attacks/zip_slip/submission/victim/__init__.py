@@ -1,0 +1,1 @@
+"""The victim homework: a toy package every attack in tests/attacks targets."""
