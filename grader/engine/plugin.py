@@ -4,12 +4,16 @@ builds one `TestResult` per test. `grader.api.grade` passes an instance to `pyte
 
 from __future__ import annotations
 
+import contextlib
+import random
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import torch
 
 from grader.engine.collect import Outcome, build_result, leaderboard_entry, reset_scores
 from grader.engine.remote import RemotePackage
@@ -35,6 +39,21 @@ def time_limit_of(item: pytest.Item) -> float | None:
 def seed_of(item: pytest.Item) -> int:
     """A per-test seed that does not depend on where the suite lives."""
     return zlib.crc32(f"{Path(str(item.path)).name}::{item.name}".encode())
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed random, numpy and torch (CPU) for the block, then restore their states."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=[]):
+        random.seed(seed)
+        np.random.seed(seed % (1 << 32))
+        torch.manual_seed(seed)
+        try:
+            yield
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)
 
 
 class GraderPlugin:
@@ -86,6 +105,12 @@ class GraderPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for index, item in enumerate(items, start=1):
             self._numbers[item.nodeid] = str(index)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
+        """The hidden test's own random inputs are the same on every run and machine."""
+        with seeded(seed_of(item)):
+            yield
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_call(self, item: pytest.Item) -> Iterator[None]:

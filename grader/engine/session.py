@@ -12,7 +12,7 @@ from pathlib import Path
 from grader import sandbox
 from grader.engine.client import DEFAULT_TEST_TIMEOUT_S, WorkerClient
 from grader.engine.remote import RemotePackage
-from grader.engine.zygote_client import Zygote
+from grader.engine.zygote_client import shared_zygote
 from grader.homeworks import PROJECT_ROOT, Homework
 
 OUTPUT_CAP_BYTES = 64 * 1024
@@ -37,7 +37,7 @@ class GradingSession:
         self._modules = sorted({Path(p).stem for p in self._whitelist if p.count("/") == 1} - {"__init__"})
         self._counter = itertools.count(1)
         self._open: list[RemotePackage] = []
-        self.zygote = Zygote(threads, workdir)  # starts importing torch now, in parallel
+        self.zygote = shared_zygote(threads)  # imports torch in parallel with collection
 
     def spawn(self, time_limit_s: float | None = None, *, seed: int = 0) -> RemotePackage:
         """A fresh worker on a fresh scratch copy of the submission. Close it when done."""
@@ -85,7 +85,6 @@ class GradingSession:
         for student in self._open:
             student.close()
         self._open.clear()
-        self.zygote.close()
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -6,12 +6,15 @@ workers may be alive at once (a test's worker plus a training worker).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +25,8 @@ from grader import sandbox
 from grader.errors import GraderError
 
 READY_TIMEOUT_S = 180.0  # importing torch on a loaded 2-core machine can take a while
+_SHARED: dict[int, Zygote] = {}
+_SHARED_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,31 @@ class ExitStatus:
         return f"exit code {self.code}"
 
 
+def shared_zygote(threads: int) -> Zygote:
+    """The zygote for `threads`, started on first use and kept for later grading runs in this
+    process (it never runs student code, so nothing leaks from one run to the next)."""
+    with _SHARED_LOCK:
+        zygote = _SHARED.get(threads)
+        if zygote is None or not zygote.alive:
+            workdir = Path(tempfile.mkdtemp(prefix="grader-zygote-"))
+            workdir.chmod(0o711)  # workers running as the sandbox user start in here
+            zygote = _SHARED[threads] = Zygote(threads, workdir, owns_workdir=True)
+        return zygote
+
+
+@atexit.register
+def _close_shared() -> None:
+    with _SHARED_LOCK:
+        for zygote in _SHARED.values():
+            zygote.close()
+        _SHARED.clear()
+
+
 class Zygote:
-    def __init__(self, threads: int, workdir: Path) -> None:
+    def __init__(self, threads: int, workdir: Path, *, owns_workdir: bool = False) -> None:
         self.threads = threads
+        self.workdir = workdir
+        self._owns_workdir = owns_workdir
         self.log_path = workdir / "zygote.log"
         self._ctrl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with open(self.log_path, "wb") as log:
@@ -66,6 +93,10 @@ class Zygote:
     @property
     def pid(self) -> int:
         return self._proc.pid
+
+    @property
+    def alive(self) -> bool:
+        return not self._dead and self._proc.poll() is None
 
     def _read_loop(self) -> None:
         while True:
@@ -143,3 +174,5 @@ class Zygote:
         if self._proc.poll() is None:
             os.kill(self._proc.pid, signal.SIGKILL)
             self._proc.wait()
+        if self._owns_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)

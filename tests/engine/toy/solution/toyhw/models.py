@@ -5,7 +5,7 @@ from torch import nn
 
 
 def scaled_sum(x: torch.Tensor, scale: float) -> torch.Tensor:
-    """Task 1: return scale * x.sum(dim=1), shape (B,)."""
+    """Task 1: scale times the sum of each row of x (B, N) -> (B,)."""
     return scale * x.sum(dim=1)
 
 
