@@ -22,6 +22,7 @@ import torch
 from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
 
 from grader.checks import expect_tensor
+from grader.errors import StudentCodeError
 from grader.scoring import band_points
 from grader.training import TrainedModel, evaluate_classifier, train_student
 
@@ -69,10 +70,15 @@ def test_fits_training_data(trained, set_score, grader_session):
     """The trained model fits its training images (accuracy, linear credit band)"""
     accuracy = training_accuracy(trained)
     set_score(band_points(accuracy, low=FIT_LOW, high=FIT_HIGH, points=20))
-    held_out = evaluate_classifier(trained, "images", "test")  # for information: no points
-    grader_session.note(f"Task 4: accuracy on training images {accuracy:.3f}, on held-out "
-                        f"test images {held_out:.3f} (chance is {1 / 6:.3f})")
+    note = f"Task 4: accuracy on training images {accuracy:.3f}"
+    try:  # held-out accuracy is for information only: no points depend on it
+        held_out = evaluate_classifier(trained, "images", "test")
+        note += f", on held-out test images {held_out:.3f} (chance is {1 / 6:.3f})"
+    except (FileNotFoundError, StudentCodeError):
+        pass  # no hidden labels on this machine, or the model failed on the test images
+    grader_session.note(note)
     assert accuracy >= FIT_HIGH, (
-        f"accuracy on training images is {accuracy:.3f}; full credit needs {FIT_HIGH:.2f} "
-        f"(credit starts at {FIT_LOW:.2f}). Train for more epochs or tune the learning rate."
+        f"accuracy on training images is {accuracy:.3f}, below the threshold for full credit "
+        "(credit grows linearly between two thresholds). Train for more epochs within the "
+        "budget, or tune the learning rate and its schedule."
     )
