@@ -46,7 +46,9 @@ def grade(
     start = time.monotonic()
     hw = homework if isinstance(homework, Homework) else homeworks.get(homework)
     if not hw.has_hidden_suite:
-        raise GraderError(f"homework {hw.name} has no hidden suite ({hw.suite_dir} holds no test_*.py)")
+        raise GraderError(
+            f"homework {hw.name} has no hidden suite ({hw.suite_dir} holds no test_*.py)"
+        )
     device = _choose_device(device)
     threads = int(threads) if threads else _default_threads()
     if threads < 1:
@@ -78,14 +80,20 @@ def _run_suite(hw: Homework, plugin: GraderPlugin, keyword: str | None) -> None:
     suite = hw.suite_dir.resolve()
     args = [
         str(suite),
-        "-c", os.devnull,  # no outside ini file is honoured
-        "--rootdir", "/",  # module names are full dotted paths: two suites never collide
-        "--confcutdir", str(suite),  # no conftest.py above the suite
+        "-c",
+        os.devnull,  # no outside ini file is honoured
+        "--rootdir",
+        "/",  # module names are full dotted paths: two suites never collide
+        "--confcutdir",
+        str(suite),  # no conftest.py above the suite
         "--import-mode=importlib",
         "--assert=plain",  # a bare `assert acc > 0.9` must not print the hidden threshold
-        "-p", "no:cacheprovider",
-        "-p", "no:timeout",  # the engine enforces time limits in the worker
-        "-p", "no:terminal",  # quiet: the report is built by the plugin
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:timeout",  # the engine enforces time limits in the worker
+        "-p",
+        "no:terminal",  # quiet: the report is built by the plugin
     ]
     if keyword:
         args += ["-k", keyword]
@@ -95,9 +103,17 @@ def _run_suite(hw: Homework, plugin: GraderPlugin, keyword: str | None) -> None:
         finally:
             _forget_modules(suite)
     if plugin.collect_errors:
-        raise GraderError(f"the hidden suite of {hw.name} could not be loaded: {plugin.collect_errors[0]}")
-    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED, pytest.ExitCode.NO_TESTS_COLLECTED):
-        raise GraderError(f"pytest could not run the hidden suite of {hw.name} (exit code {int(code)})")
+        raise GraderError(
+            f"the hidden suite of {hw.name} could not be loaded: {plugin.collect_errors[0]}"
+        )
+    if code not in (
+        pytest.ExitCode.OK,
+        pytest.ExitCode.TESTS_FAILED,
+        pytest.ExitCode.NO_TESTS_COLLECTED,
+    ):
+        raise GraderError(
+            f"pytest could not run the hidden suite of {hw.name} (exit code {int(code)})"
+        )
 
 
 @contextlib.contextmanager

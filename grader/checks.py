@@ -44,14 +44,18 @@ def expect_tensor(
     if shape is not None:
         want = tuple(shape)
         got = tuple(value.shape)
-        if len(got) != len(want) or any(w is not None and w != g for w, g in zip(want, got)):
+        if len(got) != len(want) or any(
+            w is not None and w != g for w, g in zip(want, got, strict=True)
+        ):
             shown = tuple("*" if w is None else w for w in want)
             raise InvalidValue(f"{name} should have shape {shown}, got {got}")
     if dtype is not None:
         allowed = (dtype,) if isinstance(dtype, torch.dtype) else tuple(dtype)
         if value.dtype not in allowed:
             names = " or ".join(str(d).removeprefix("torch.") for d in allowed)
-            raise InvalidValue(f"{name} should have dtype {names}, got {str(value.dtype).removeprefix('torch.')}")
+            raise InvalidValue(
+                f"{name} should have dtype {names}, got {str(value.dtype).removeprefix('torch.')}"
+            )
     if finite and (value.is_floating_point() or value.is_complex()):
         bad = int((~torch.isfinite(value)).sum())
         if bad:

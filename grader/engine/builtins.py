@@ -39,16 +39,25 @@ def _named_buffers(m: nn.Module) -> dict[str, torch.Tensor]:
 
 
 def _state_dict(m: nn.Module) -> dict[str, Any]:
-    return {k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in m.state_dict().items()}
+    return {
+        k: (v.detach() if isinstance(v, torch.Tensor) else v) for k, v in m.state_dict().items()
+    }
 
 
-def _load_state_dict(m: nn.Module, state: dict[str, Any], strict: bool = True) -> dict[str, list[str]]:
+def _load_state_dict(
+    m: nn.Module, state: dict[str, Any], strict: bool = True
+) -> dict[str, list[str]]:
     result = m.load_state_dict(state, strict=strict)
-    return {"missing_keys": list(result.missing_keys), "unexpected_keys": list(result.unexpected_keys)}
+    return {
+        "missing_keys": list(result.missing_keys),
+        "unexpected_keys": list(result.unexpected_keys),
+    }
 
 
 def _parameter_count(m: nn.Module, trainable_only: bool = False) -> int:
-    return sum(p.numel() for _, p in nn.Module.named_parameters(m) if p.requires_grad or not trainable_only)
+    return sum(
+        p.numel() for _, p in nn.Module.named_parameters(m) if p.requires_grad or not trainable_only
+    )
 
 
 def _torch_type(cls: type) -> str | None:
@@ -65,21 +74,28 @@ def _submodules(m: nn.Module) -> list[dict[str, Any]]:
         if not name:
             continue  # the module itself
         cls = type(sub)
-        out.append({
-            "name": name,
-            "type_name": cls.__name__,
-            "torch_type": _torch_type(cls),
-            "extra_repr": str(sub.extra_repr())[:500],
-        })
+        out.append(
+            {
+                "name": name,
+                "type_name": cls.__name__,
+                "torch_type": _torch_type(cls),
+                "extra_repr": str(sub.extra_repr())[:500],
+            }
+        )
     return out
 
 
-def _gradients(m: nn.Module, args: list[Any], kwargs: dict[str, Any],
-               weights: torch.Tensor | None = None) -> dict[str, Any]:
+def _gradients(
+    m: nn.Module, args: list[Any], kwargs: dict[str, Any], weights: torch.Tensor | None = None
+) -> dict[str, Any]:
     """Forward with float tensor args requiring grad, backward on (output * weights).sum()."""
     m.zero_grad(set_to_none=True)
-    leaves = [a.detach().clone().requires_grad_(True)
-              if isinstance(a, torch.Tensor) and a.is_floating_point() else a for a in args]
+    leaves = [
+        a.detach().clone().requires_grad_(True)
+        if isinstance(a, torch.Tensor) and a.is_floating_point()
+        else a
+        for a in args
+    ]
     output = m(*leaves, **kwargs)
     if not isinstance(output, torch.Tensor):
         raise TypeError(f"forward returned a {type(output).__name__}, expected a tensor")
@@ -87,7 +103,9 @@ def _gradients(m: nn.Module, args: list[Any], kwargs: dict[str, Any],
     loss.backward()
     return {
         "output": output.detach(),
-        "inputs": [a.grad if isinstance(a, torch.Tensor) and a.requires_grad else None for a in leaves],
+        "inputs": [
+            a.grad if isinstance(a, torch.Tensor) and a.requires_grad else None for a in leaves
+        ],
         "params": {name: p.grad for name, p in nn.Module.named_parameters(m)},
     }
 
@@ -99,8 +117,15 @@ _OUTPUTS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
 }
 
 
-def _predict(m: nn.Module, inputs: Any, *, device: str, batch_size: int = 256,
-             scale: float = 1 / 255, output: str = "argmax") -> torch.Tensor:
+def _predict(
+    m: nn.Module,
+    inputs: Any,
+    *,
+    device: str,
+    batch_size: int = 256,
+    scale: float = 1 / 255,
+    output: str = "argmax",
+) -> torch.Tensor:
     """Batched inference under no_grad; uint8 inputs are scaled to float. Does not call eval()."""
     if output not in _OUTPUTS:
         raise ValueError(f"predict output must be one of {sorted(_OUTPUTS)}, got {output!r}")
@@ -108,7 +133,7 @@ def _predict(m: nn.Module, inputs: Any, *, device: str, batch_size: int = 256,
     outs = []
     with torch.no_grad():
         for start in range(0, x.shape[0], max(1, int(batch_size))):
-            batch = x[start:start + batch_size]
+            batch = x[start : start + batch_size]
             batch = batch.float() * scale if batch.dtype == torch.uint8 else batch
             y = m(batch.to(device))
             if not isinstance(y, torch.Tensor):

@@ -38,8 +38,13 @@ def fmt_seconds(seconds: float) -> str:
 class WorkerClient:
     """One sandboxed worker. Not thread-safe: one request at a time."""
 
-    def __init__(self, zygote: Zygote, config: dict[str, Any], policy: sandbox.SandboxPolicy,
-                 timeout_s: float = DEFAULT_TEST_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        zygote: Zygote,
+        config: dict[str, Any],
+        policy: sandbox.SandboxPolicy,
+        timeout_s: float = DEFAULT_TEST_TIMEOUT_S,
+    ) -> None:
         self.zygote = zygote
         self.policy = policy
         self.timeout_s = float(timeout_s)
@@ -76,9 +81,14 @@ class WorkerClient:
 
     # -- requests ------------------------------------------------------------------------
 
-    def request(self, op: str, args: dict[str, Any], label: str,
-                make_handle: Callable[[dict[str, Any]], Any] | None = None,
-                ref_for: Callable[[Any], int | None] | None = None) -> Any:
+    def request(
+        self,
+        op: str,
+        args: dict[str, Any],
+        label: str,
+        make_handle: Callable[[dict[str, Any]], Any] | None = None,
+        ref_for: Callable[[Any], int | None] | None = None,
+    ) -> Any:
         """Run `op` in the worker; `label` names the student's code in error messages."""
         if self._failure is not None:
             raise self._failure
@@ -87,15 +97,22 @@ class WorkerClient:
         try:
             tree, bufs = protocol.encode(args, ref_for=ref_for)
         except ValueError as exc:
-            raise ValueError(f"cannot send the arguments of `{label}` to the worker: {exc}") from None
+            raise ValueError(
+                f"cannot send the arguments of `{label}` to the worker: {exc}"
+            ) from None
         limit = self.current_limit_s
         start = time.monotonic()
         try:
             protocol.send_message(self._sock, {"op": op, "args": tree}, bufs, start + limit)
             msg, rbufs = protocol.recv_message(self._sock, start + limit)
         except protocol.DeadlineExceeded:
-            self._fail(WorkerTimeout(f"timed out after {fmt_seconds(limit)} s in `{label}`",
-                                     limit, time.monotonic() - start))
+            self._fail(
+                WorkerTimeout(
+                    f"timed out after {fmt_seconds(limit)} s in `{label}`",
+                    limit,
+                    time.monotonic() - start,
+                )
+            )
         except protocol.PeerClosed:
             self._fail(self._crash(label))
         except protocol.ProtocolError as exc:
@@ -178,12 +195,19 @@ def _student_error(err: dict[str, Any], label: str) -> StudentCodeError:
     if kind == "missing":
         return MissingAttribute(first_line, detail, exc_type="AttributeError")
     if kind == "syntax":
-        return StudentException(f"{where}: SyntaxError: {first_line}", detail, exc_type="SyntaxError")
+        return StudentException(
+            f"{where}: SyntaxError: {first_line}", detail, exc_type="SyntaxError"
+        )
     if kind == "exit":
-        return StudentException(f"your code called {first_line} while running `{label}`", detail,
-                                exc_type="SystemExit")
+        return StudentException(
+            f"your code called {first_line} while running `{label}`", detail, exc_type="SystemExit"
+        )
     if kind == "invalid":
         return InvalidValue(f"`{label}` {first_line}", detail)
     at = f" ({where})" if where else ""
-    text = f"your code raised {exc_type}: {first_line}" if first_line else f"your code raised {exc_type}"
+    text = (
+        f"your code raised {exc_type}: {first_line}"
+        if first_line
+        else f"your code raised {exc_type}"
+    )
     return StudentException(f"{text}{at} in `{label}`", detail, exc_type=exc_type)

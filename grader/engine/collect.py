@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import traceback
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from grader.errors import StudentCodeError
 from grader.results import VISIBILITIES, LeaderboardEntry, TestResult
@@ -62,7 +62,10 @@ def internal_trace(error: BaseException) -> str:
 
 
 def _is_internal(error: BaseException) -> bool:
-    return not isinstance(error, (StudentCodeError, AssertionError)) and type(error).__name__ != "Failed"
+    return (
+        not isinstance(error, (StudentCodeError, AssertionError))
+        and type(error).__name__ != "Failed"
+    )
 
 
 def build_result(func: Any, *, item_name: str, auto_number: str, outcome: Outcome) -> TestResult:
@@ -108,7 +111,9 @@ def leaderboard_entry(func: Any) -> LeaderboardEntry | None:
     value = getattr(func, "__leaderboard_value__", None)
     if column is None or value is None:
         return None
-    order = "asc" if getattr(func, "__leaderboard_sort_order__", "desc") == "asc" else "desc"
+    order: Literal["asc", "desc"] = (
+        "asc" if getattr(func, "__leaderboard_sort_order__", "desc") == "asc" else "desc"
+    )
     if not isinstance(value, str):
         value = _number(value)
     return LeaderboardEntry(name=str(column), value=value, order=order)

@@ -118,8 +118,10 @@ class GraderPlugin:
         yield
 
     @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
-        outcome = yield
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[Any]:
+        outcome: Any = yield
         report = outcome.get_result()
         state = item.stash.setdefault(_OUTCOME, Outcome(passed=True))
         if report.skipped and state.error is None and state.skip_reason is None:
@@ -136,9 +138,14 @@ class GraderPlugin:
             state.student_output += pkg.client.output
             state.output_dropped += pkg.client.output_dropped
         func = getattr(item, "obj", None)
-        self.results.append(build_result(
-            func, item_name=item.name, auto_number=self._numbers.get(item.nodeid, "0"), outcome=state,
-        ))
+        self.results.append(
+            build_result(
+                func,
+                item_name=item.name,
+                auto_number=self._numbers.get(item.nodeid, "0"),
+                outcome=state,
+            )
+        )
         entry = leaderboard_entry(func)
         if entry is not None:
             self.leaderboard.append(entry)

@@ -73,8 +73,11 @@ class DeadlineExceeded(ProtocolError):
 Hook = Callable[[Any], Any]
 
 
-def encode(value: Any, handle_for: Hook | None = None, ref_for: Hook | None = None,
-           ) -> tuple[Any, list[memoryview]]:
+def encode(
+    value: Any,
+    handle_for: Hook | None = None,
+    ref_for: Hook | None = None,
+) -> tuple[Any, list[memoryview]]:
     """(JSON tree, buffers) for `value`. Objects that are not plain data become handles via
     `handle_for` (worker side) or references to worker objects via `ref_for` (parent side:
     it returns the handle id of a remote object, or None)."""
@@ -83,8 +86,9 @@ def encode(value: Any, handle_for: Hook | None = None, ref_for: Hook | None = No
     return tree, buffers
 
 
-def _encode(value: Any, bufs: list[memoryview], hooks: tuple[Hook | None, Hook | None],
-            depth: int) -> Any:
+def _encode(
+    value: Any, bufs: list[memoryview], hooks: tuple[Hook | None, Hook | None], depth: int
+) -> Any:
     if depth > MAX_DEPTH:
         raise ValueError(f"value nested deeper than {MAX_DEPTH} levels")
     if value is None or isinstance(value, (bool, str)):
@@ -112,7 +116,9 @@ def _encode(value: Any, bufs: list[memoryview], hooks: tuple[Hook | None, Hook |
         pairs = []
         for k, v in value.items():
             if not isinstance(k, str):
-                raise ValueError(f"dict keys must be str to cross the sandbox, got {type(k).__name__}")
+                raise ValueError(
+                    f"dict keys must be str to cross the sandbox, got {type(k).__name__}"
+                )
             pairs.append([k, _encode(v, bufs, hooks, depth + 1)])
         return {"$": "dict", "items": pairs}
     handle_for, ref_for = hooks
@@ -126,22 +132,34 @@ def _encode(value: Any, bufs: list[memoryview], hooks: tuple[Hook | None, Hook |
 
 def _encode_tensor(t: torch.Tensor, bufs: list[memoryview]) -> dict[str, Any]:
     if t.layout != torch.strided or t.is_quantized or t.device.type == "meta":
-        raise ValueError(f"a {t.layout} / {t.device.type} tensor cannot be sent; use a dense tensor")
+        raise ValueError(
+            f"a {t.layout} / {t.device.type} tensor cannot be sent; use a dense tensor"
+        )
     if t.dtype not in _DTYPE_NAMES:
-        raise ValueError(f"tensor dtype {t.dtype} cannot be sent; allowed: {', '.join(TORCH_DTYPES)}")
+        raise ValueError(
+            f"tensor dtype {t.dtype} cannot be sent; allowed: {', '.join(TORCH_DTYPES)}"
+        )
     plain = torch.Tensor.as_subclass(t.detach(), torch.Tensor)
     plain = plain.cpu().resolve_conj().resolve_neg().contiguous()
-    raw = plain.reshape(-1).view(torch.uint8).numpy()
+    raw: Any = plain.reshape(-1).view(torch.uint8).numpy()
     bufs.append(memoryview(raw).cast("B"))
-    return {"$": "tensor", "dtype": _DTYPE_NAMES[t.dtype], "shape": list(t.shape), "buf": len(bufs) - 1}
+    return {
+        "$": "tensor",
+        "dtype": _DTYPE_NAMES[t.dtype],
+        "shape": list(t.shape),
+        "buf": len(bufs) - 1,
+    }
 
 
 def _encode_ndarray(a: np.ndarray, bufs: list[memoryview]) -> dict[str, Any]:
     name = a.dtype.name
     if name not in NUMPY_DTYPES:
-        raise ValueError(f"array dtype {name} cannot be sent; allowed: {', '.join(sorted(NUMPY_DTYPES))}")
+        raise ValueError(
+            f"array dtype {name} cannot be sent; allowed: {', '.join(sorted(NUMPY_DTYPES))}"
+        )
     plain = np.ascontiguousarray(a).astype(a.dtype.newbyteorder("="), copy=False)
-    bufs.append(memoryview(plain.reshape(-1).view(np.uint8)).cast("B"))
+    raw: Any = plain.reshape(-1).view(np.uint8)
+    bufs.append(memoryview(raw).cast("B"))
     return {"$": "ndarray", "dtype": name, "shape": list(a.shape), "buf": len(bufs) - 1}
 
 
@@ -212,8 +230,14 @@ def _decode_array(tree: dict[str, Any], bufs: list[memoryview], tag: str) -> Any
     dtype_name, shape, index = tree["dtype"], tree["shape"], tree["buf"]
     allowed = TORCH_DTYPES if tag == "tensor" else NUMPY_DTYPES
     if dtype_name not in allowed:
-        raise InvalidValue(f"returned {tag} has dtype {dtype_name!r}; allowed: {', '.join(allowed)}")
-    if type(shape) is not list or len(shape) > MAX_NDIM or any(type(s) is not int or s < 0 for s in shape):
+        raise InvalidValue(
+            f"returned {tag} has dtype {dtype_name!r}; allowed: {', '.join(allowed)}"
+        )
+    if (
+        type(shape) is not list
+        or len(shape) > MAX_NDIM
+        or any(type(s) is not int or s < 0 for s in shape)
+    ):
         raise InvalidValue(f"returned {tag} has a malformed shape {shape!r}")
     if type(index) is not int or not 0 <= index < len(bufs):
         raise InvalidValue(f"returned {tag} refers to a missing buffer")
@@ -223,7 +247,8 @@ def _decode_array(tree: dict[str, Any], bufs: list[memoryview], tag: str) -> Any
     raw = bufs[index]
     if numel * itemsize != len(raw):
         raise InvalidValue(
-            f"returned {tag} claims shape {tuple(shape)} of {dtype_name} ({numel * itemsize} bytes) "
+            f"returned {tag} claims shape {tuple(shape)} of {dtype_name} "
+            f"({numel * itemsize} bytes) "
             f"but carries {len(raw)} bytes"
         )
     if numel == 0:
@@ -236,8 +261,12 @@ def _decode_array(tree: dict[str, Any], bufs: list[memoryview], tag: str) -> Any
 # ---------------------------------------------------------------------------- framing
 
 
-def send_message(sock: socket.socket, msg: Any, buffers: list[memoryview] | None = None,
-                 deadline: float | None = None) -> None:
+def send_message(
+    sock: socket.socket,
+    msg: Any,
+    buffers: list[memoryview] | None = None,
+    deadline: float | None = None,
+) -> None:
     """Send one frame. `deadline` (time.monotonic) bounds the whole send."""
     buffers = buffers or []
     header = json.dumps({"msg": msg, "bufs": [len(b) for b in buffers]}, allow_nan=False).encode()
@@ -265,8 +294,9 @@ def _send_all(sock: socket.socket, data: bytes | memoryview, deadline: float | N
         view = view[sent:]
 
 
-def recv_message(sock: socket.socket, deadline: float | None = None,
-                 max_bytes: int = MAX_MESSAGE_BYTES) -> tuple[Any, list[memoryview]]:
+def recv_message(
+    sock: socket.socket, deadline: float | None = None, max_bytes: int = MAX_MESSAGE_BYTES
+) -> tuple[Any, list[memoryview]]:
     """Receive one frame: (JSON tree, buffers). Raises PeerClosed at a clean EOF,
     DeadlineExceeded past `deadline`, ProtocolError for an oversized or torn frame."""
     head = _recv_exact(sock, _LEN.size, deadline, at_start=True)
@@ -280,7 +310,7 @@ def recv_message(sock: socket.socket, deadline: float | None = None,
     if _HDR.size + json_len > body_len:
         raise ProtocolError("a message whose header overruns its body")
     try:
-        header = json.loads(bytes(body[_HDR.size:_HDR.size + json_len]))
+        header = json.loads(bytes(body[_HDR.size : _HDR.size + json_len]))
         msg, lens = header["msg"], header["bufs"]
         if type(lens) is not list or any(type(n) is not int or n < 0 for n in lens):
             raise ValueError("bad buffer lengths")
@@ -292,7 +322,7 @@ def recv_message(sock: socket.socket, deadline: float | None = None,
     view = memoryview(body)
     buffers = []
     for n in lens:
-        buffers.append(view[offset:offset + n])
+        buffers.append(view[offset : offset + n])
         offset += n
     return msg, buffers
 

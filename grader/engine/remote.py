@@ -51,8 +51,13 @@ class RemoteObject:
 
     def _request(self, op: str, args: dict[str, Any], label: str) -> Any:
         client: WorkerClient = self._grader_client
-        return client.request(op, args, label, make_handle=lambda tree: _make_handle(client, tree),
-                              ref_for=lambda v: _ref_for(client, v))
+        return client.request(
+            op,
+            args,
+            label,
+            make_handle=lambda tree: _make_handle(client, tree),
+            ref_for=lambda v: _ref_for(client, v),
+        )
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name.startswith("_grader_"):
@@ -66,8 +71,9 @@ class RemoteObject:
         return f"{self._grader_label}.__call__"
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._request("call", {"ref": self, "args": list(args), "kwargs": kwargs},
-                             self._call_label())
+        return self._request(
+            "call", {"ref": self, "args": list(args), "kwargs": kwargs}, self._call_label()
+        )
 
     def __repr__(self) -> str:
         return f"<remote {self._grader_type}>"
@@ -101,8 +107,11 @@ class RemoteModule(RemoteObject):
         return f"{self._grader_label}.forward"
 
     def _builtin(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        return self._request("builtin", {"ref": self, "name": name, "args": list(args), "kwargs": kwargs},
-                             f"{self._grader_label}.{name}")
+        return self._request(
+            "builtin",
+            {"ref": self, "name": name, "args": list(args), "kwargs": kwargs},
+            f"{self._grader_label}.{name}",
+        )
 
     def train(self, mode: bool = True) -> RemoteModule:
         self._builtin("train", bool(mode))
@@ -129,44 +138,72 @@ class RemoteModule(RemoteObject):
     def state_dict(self) -> dict[str, torch.Tensor]:
         return _tensor_dict(self._builtin("state_dict"), "state_dict()")
 
-    def load_state_dict(self, state: dict[str, torch.Tensor], strict: bool = True) -> dict[str, list[str]]:
+    def load_state_dict(
+        self, state: dict[str, torch.Tensor], strict: bool = True
+    ) -> dict[str, list[str]]:
         """Returns {"missing_keys": [...], "unexpected_keys": [...]}."""
-        return _expect(self._builtin("load_state_dict", dict(state), strict), dict, "load_state_dict()")
+        return _expect(
+            self._builtin("load_state_dict", dict(state), strict), dict, "load_state_dict()"
+        )
 
     def parameter_count(self, trainable_only: bool = False) -> int:
-        return _expect(self._builtin("parameter_count", bool(trainable_only)), int, "parameter_count()")
+        return _expect(
+            self._builtin("parameter_count", bool(trainable_only)), int, "parameter_count()"
+        )
 
     def submodules(self) -> list[SubmoduleInfo]:
         raw = _expect(self._builtin("submodules"), list, "submodules()")
         try:
-            return [SubmoduleInfo(str(d["name"]), str(d["type_name"]),
-                                  None if d["torch_type"] is None else str(d["torch_type"]),
-                                  str(d["extra_repr"])) for d in raw]
+            return [
+                SubmoduleInfo(
+                    str(d["name"]),
+                    str(d["type_name"]),
+                    None if d["torch_type"] is None else str(d["torch_type"]),
+                    str(d["extra_repr"]),
+                )
+                for d in raw
+            ]
         except (TypeError, KeyError):
             raise InvalidValue("the worker sent a malformed submodule list") from None
 
     def has_submodule(self, torch_type: str) -> bool:
         """Whether any submodule is (a subclass of) torch.nn.<torch_type>, e.g. "BatchNorm2d"."""
-        return any(info.torch_type == torch_type or info.type_name == torch_type
-                   for info in self.submodules())
+        return any(
+            info.torch_type == torch_type or info.type_name == torch_type
+            for info in self.submodules()
+        )
 
-    def gradients(self, *args: Any, weights: torch.Tensor | None = None, **kwargs: Any) -> Gradients:
+    def gradients(
+        self, *args: Any, weights: torch.Tensor | None = None, **kwargs: Any
+    ) -> Gradients:
         """Forward with float tensor args requiring grad; backward on (output * weights).sum()."""
         raw = _expect(self._builtin("gradients", list(args), kwargs, weights), dict, "gradients()")
         output = raw.get("output")
         if type(output) is not torch.Tensor:
             raise InvalidValue("forward did not return a tensor")
-        inputs = [g if type(g) is torch.Tensor else None for g in _expect(raw.get("inputs"), list, "gradients")]
-        params = {str(k): (g if type(g) is torch.Tensor else None)
-                  for k, g in _expect(raw.get("params"), dict, "gradients").items()}
+        inputs = [
+            g if type(g) is torch.Tensor else None
+            for g in _expect(raw.get("inputs"), list, "gradients")
+        ]
+        params = {
+            str(k): (g if type(g) is torch.Tensor else None)
+            for k, g in _expect(raw.get("params"), dict, "gradients").items()
+        }
         return Gradients(output, inputs, params)
 
-    def predict(self, inputs: torch.Tensor | np.ndarray, *, batch_size: int = 256,
-                scale: float = 1 / 255, output: str = "argmax") -> torch.Tensor:
+    def predict(
+        self,
+        inputs: torch.Tensor | np.ndarray,
+        *,
+        batch_size: int = 256,
+        scale: float = 1 / 255,
+        output: str = "argmax",
+    ) -> torch.Tensor:
         """Batched no_grad inference in the worker (uint8 inputs scaled by `scale`).
         Does not call eval()."""
-        value = self._builtin("predict", inputs, batch_size=int(batch_size), scale=float(scale),
-                              output=output)
+        value = self._builtin(
+            "predict", inputs, batch_size=int(batch_size), scale=float(scale), output=output
+        )
         if type(value) is not torch.Tensor:
             raise InvalidValue(f"predict returned a {type(value).__name__}, expected a tensor")
         return value
@@ -185,8 +222,12 @@ class RemotePackage:
             raise AttributeError(name)
         if name not in self._cache:
             client = self._client
-            value = client.request("resolve", {"name": name}, f"{self._package}.{name}",
-                                   make_handle=lambda tree: _make_handle(client, tree))
+            value = client.request(
+                "resolve",
+                {"name": name},
+                f"{self._package}.{name}",
+                make_handle=lambda tree: _make_handle(client, tree),
+            )
             self._cache[name] = value
         return self._cache[name]
 
@@ -226,8 +267,18 @@ _KINDS: dict[str, type[RemoteObject]] = {
 
 
 def _make_handle(client: WorkerClient, tree: dict[str, Any]) -> RemoteObject:
-    kind, ident, type_name, label = tree.get("kind"), tree.get("id"), tree.get("type"), tree.get("label")
-    if kind not in _KINDS or type(ident) is not int or type(type_name) is not str or type(label) is not str:
+    kind, ident, type_name, label = (
+        tree.get("kind"),
+        tree.get("id"),
+        tree.get("type"),
+        tree.get("label"),
+    )
+    if (
+        kind not in _KINDS
+        or type(ident) is not int
+        or type(type_name) is not str
+        or type(label) is not str
+    ):
         raise InvalidValue("the worker sent a malformed handle")
     return _KINDS[kind](client, ident, type_name, label)
 
@@ -252,4 +303,3 @@ def _tensor_dict(value: Any, what: str) -> dict[str, torch.Tensor]:
         if type(v) is not torch.Tensor:
             raise InvalidValue(f"{what}[{k!r}] is a {type(v).__name__}, expected a tensor")
     return value
-

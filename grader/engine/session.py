@@ -19,8 +19,9 @@ OUTPUT_CAP_BYTES = 64 * 1024
 
 
 class GradingSession:
-    def __init__(self, homework: Homework, submission_root: Path, *, device: str, threads: int,
-                 workdir: Path) -> None:
+    def __init__(
+        self, homework: Homework, submission_root: Path, *, device: str, threads: int, workdir: Path
+    ) -> None:
         """`submission_root` holds `<package>/`; `workdir` is a private temporary directory."""
         self.homework = homework
         self.submission_root = submission_root
@@ -34,7 +35,9 @@ class GradingSession:
             workdir.chmod(0o711)  # the sandbox user may enter, not list
         self.notes: list[str] = []
         self._whitelist = homework.whitelist()
-        self._modules = sorted({Path(p).stem for p in self._whitelist if p.count("/") == 1} - {"__init__"})
+        self._modules = sorted(
+            {Path(p).stem for p in self._whitelist if p.count("/") == 1} - {"__init__"}
+        )
         self._counter = itertools.count(1)
         self._open: list[RemotePackage] = []
         self.zygote = shared_zygote(threads)  # imports torch in parallel with collection
@@ -42,8 +45,9 @@ class GradingSession:
     def spawn(self, time_limit_s: float | None = None, *, seed: int = 0) -> RemotePackage:
         """A fresh worker on a fresh scratch copy of the submission. Close it when done."""
         n = next(self._counter)
-        scratch = sandbox.prepare_scratch(self.submission_root, self._whitelist,
-                                          self.workdir / f"worker-{n}")
+        scratch = sandbox.prepare_scratch(
+            self.submission_root, self._whitelist, self.workdir / f"worker-{n}"
+        )
         self._give_to_worker(scratch)
         config = {
             "package": self.homework.package,
@@ -55,8 +59,9 @@ class GradingSession:
             "output_cap": OUTPUT_CAP_BYTES,
         }
         limit = DEFAULT_TEST_TIMEOUT_S if time_limit_s is None else float(time_limit_s)
-        student = RemotePackage(WorkerClient(self.zygote, config, self.policy, limit),
-                                self.homework.package)
+        student = RemotePackage(
+            WorkerClient(self.zygote, config, self.policy, limit), self.homework.package
+        )
         self._open.append(student)
         return student
 
@@ -72,8 +77,11 @@ class GradingSession:
             return
         gid = self.policy.gid if self.policy.gid is not None else self.policy.uid
         for root, dirs, files in os.walk(path):
-            for name in [root, *(os.path.join(root, d) for d in dirs),
-                         *(os.path.join(root, f) for f in files)]:
+            for name in [
+                root,
+                *(os.path.join(root, d) for d in dirs),
+                *(os.path.join(root, f) for f in files),
+            ]:
                 os.chown(name, self.policy.uid, gid, follow_symlinks=False)
 
     def note(self, text: str) -> None:

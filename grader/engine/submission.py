@@ -22,7 +22,9 @@ def locate_submission(path: str | Path, homework: Homework, staging: Path) -> Pa
         raise GraderError(f"submission {path} does not exist; pass a folder or a .zip")
     if path.is_file():
         if path.suffix.lower() != ".zip":
-            raise GraderError(f"submission {path} is a file but not a .zip; pass a folder or a .zip")
+            raise GraderError(
+                f"submission {path} is a file but not a .zip; pass a folder or a .zip"
+            )
         _check_zip(path)
         unzipped = staging / "unzipped"
         sandbox.extract_submission(path, unzipped)
@@ -36,17 +38,22 @@ def _check_zip(path: Path) -> None:
             names = archive.namelist()
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
-        raise GraderError(f"{path} is not a readable .zip ({exc}); zip your package folder again") from None
+        raise GraderError(
+            f"{path} is not a readable .zip ({exc}); zip your package folder again"
+        ) from None
     if bad is not None:
         raise GraderError(f"{path} is corrupt (bad CRC in {bad!r}); zip your package folder again")
     for name in names:
         parts = PurePosixPath(name.replace("\\", "/"))
         if parts.is_absolute() or ".." in parts.parts or (parts.parts and ":" in parts.parts[0]):
-            raise GraderError(f"{path}: entry {name!r} is an absolute path or leaves the zip with '..'")
+            raise GraderError(
+                f"{path}: entry {name!r} is an absolute path or leaves the zip with '..'"
+            )
 
 
-def _package_root(folder: Path, homework: Homework, staging: Path, *, origin: Path,
-                  from_zip: bool) -> Path:
+def _package_root(
+    folder: Path, homework: Homework, staging: Path, *, origin: Path, from_zip: bool
+) -> Path:
     package = homework.package
     candidate = folder / package
     if candidate.is_dir() and not candidate.is_symlink():
@@ -54,23 +61,28 @@ def _package_root(folder: Path, homework: Homework, staging: Path, *, origin: Pa
     modules = {Path(rel).name for rel in homework.whitelist()}
     if folder.name == package or any((folder / m).is_file() for m in modules):
         return _as_package(folder, homework, staging)
-    entries = [e for e in folder.iterdir() if e.name not in _IGNORED_TOP and not e.name.startswith(".")]
+    entries = [
+        e for e in folder.iterdir() if e.name not in _IGNORED_TOP and not e.name.startswith(".")
+    ]
     folders = sorted(e.name for e in entries if e.is_dir() and not e.is_symlink())
     if from_zip and len(folders) > 1:
         shown = ", ".join(folders[:5])
         raise GraderError(
-            f"{origin}: the zip holds several top-level folders ({shown}); zip only your {package}/ folder"
+            f"{origin}: the zip holds several top-level folders ({shown}); "
+            f"zip only your {package}/ folder"
         )
     if from_zip and len(folders) == 1:
         return _package_root(folder / folders[0], homework, staging, origin=origin, from_zip=False)
     expected = ", ".join(sorted(modules))
-    raise GraderError(f"{origin}: no {package}/ package found (expected a {package}/ folder with {expected})")
+    raise GraderError(
+        f"{origin}: no {package}/ package found (expected a {package}/ folder with {expected})"
+    )
 
 
 def _as_package(folder: Path, homework: Homework, staging: Path) -> Path:
     """Copy a bare package directory's whitelisted files to `staging/<package>/`."""
     root = staging / "package"
     prefix = homework.package + "/"
-    inner = [rel[len(prefix):] for rel in homework.whitelist() if rel.startswith(prefix)]
+    inner = [rel[len(prefix) :] for rel in homework.whitelist() if rel.startswith(prefix)]
     sandbox.prepare_scratch(folder, inner, root / homework.package)
     return root

@@ -50,7 +50,13 @@ class Worker:
         self._next_id += 1
         self.objects[ident] = obj
         kind, type_name, label = _describe(obj, self.package)
-        return {"$": "handle", "id": ident, "kind": kind, "type": type_name[:200], "label": label[:200]}
+        return {
+            "$": "handle",
+            "id": ident,
+            "kind": kind,
+            "type": type_name[:200],
+            "label": label[:200],
+        }
 
     def ref(self, ident: int) -> Any:
         if ident not in self.objects:
@@ -77,7 +83,11 @@ class Worker:
         except AttributeError as exc:
             if _student_frames(exc, self.workdir):
                 raise  # raised inside the student's own property
-            where = f"{ref.__name__.rsplit('.', 1)[-1]}.py" if isinstance(ref, ModuleType) else type(ref).__name__
+            where = (
+                f"{ref.__name__.rsplit('.', 1)[-1]}.py"
+                if isinstance(ref, ModuleType)
+                else type(ref).__name__
+            )
             raise MissingName(f"{name} not found in {where}") from None
 
     def op_call(self, ref: Any, args: list[Any], kwargs: dict[str, Any]) -> Any:
@@ -99,7 +109,9 @@ class Worker:
         handler = getattr(self, f"op_{op}", None)
         if handler is None:
             raise LookupError(f"unknown operation {op!r}")
-        args = protocol.decode(msg.get("args", {"$": "dict", "items": []}), bufs, resolve_ref=self.ref)
+        args = protocol.decode(
+            msg.get("args", {"$": "dict", "items": []}), bufs, resolve_ref=self.ref
+        )
         return handler(**args)
 
 
@@ -150,7 +162,7 @@ def describe_error(exc: BaseException, worker: Worker) -> dict[str, Any]:
     frames = _student_frames(exc, worker.workdir)
     for f in frames:
         f.filename = _rel(f.filename, worker.workdir, worker.package)
-    tb = "".join(traceback.format_list(frames))[-8 * MAX_TEXT:]
+    tb = "".join(traceback.format_list(frames))[-8 * MAX_TEXT :]
     where = f"{frames[-1].filename} line {frames[-1].lineno}" if frames else ""
     kind = "exception"
     message = _safe_str(exc)
@@ -167,8 +179,13 @@ def describe_error(exc: BaseException, worker: Worker) -> dict[str, Any]:
         message = f"sys.exit({exc.code!r})"[:MAX_TEXT]
     elif isinstance(exc, protocol.EncodeError):
         kind = "invalid"
-    return {"kind": kind, "type": type(exc).__name__[:200], "message": message, "where": where,
-            "traceback": tb}
+    return {
+        "kind": kind,
+        "type": type(exc).__name__[:200],
+        "message": message,
+        "where": where,
+        "traceback": tb,
+    }
 
 
 def _sync_device() -> None:
@@ -176,7 +193,9 @@ def _sync_device() -> None:
         torch.cuda.synchronize()
 
 
-def _answer(worker: Worker, msg: Any, bufs: list[memoryview]) -> tuple[dict[str, Any], list[memoryview]]:
+def _answer(
+    worker: Worker, msg: Any, bufs: list[memoryview]
+) -> tuple[dict[str, Any], list[memoryview]]:
     try:
         if type(msg) is not dict:
             raise LookupError("malformed request")

@@ -7,7 +7,8 @@ object:
 
     parent -> zygote   {"op": "fork", "id": n, "config": {...}}   + the worker's socket (SCM_RIGHTS)
     zygote -> parent   {"op": "ready", "pid": p}
-                       {"op": "forked", "id": n, "pid": p}  |  {"op": "fork_failed", "id": n, "error": s}
+                       {"op": "forked", "id": n, "pid": p}
+                       {"op": "fork_failed", "id": n, "error": s}
                        {"op": "exit", "pid": p, "code": c | None, "signal": s | None}
 
 When the parent closes the control socket the zygote kills its workers and exits.
@@ -51,12 +52,18 @@ def _reap(ctrl: socket.socket, children: set[int]) -> None:
             return
         children.discard(pid)
         code = os.waitstatus_to_exitcode(status)
-        msg = {"op": "exit", "pid": pid, "code": code if code >= 0 else None,
-               "signal": -code if code < 0 else None}
+        msg = {
+            "op": "exit",
+            "pid": pid,
+            "code": code if code >= 0 else None,
+            "signal": -code if code < 0 else None,
+        }
         _send(ctrl, msg)
 
 
-def _fork_worker(ctrl: socket.socket, wake: tuple[int, int], request: dict[str, Any], fd: int) -> int:
+def _fork_worker(
+    ctrl: socket.socket, wake: tuple[int, int], request: dict[str, Any], fd: int
+) -> int:
     pid = os.fork()
     if pid == 0:  # the worker
         code = 70
@@ -98,7 +105,7 @@ def serve(ctrl: socket.socket) -> None:
     _send(ctrl, {"op": "ready", "pid": os.getpid()})
     try:
         while True:
-            readable, _, _ = select.select([ctrl, wake[0]], [], [])
+            readable, _, _ = select.select([ctrl.fileno(), wake[0]], [], [])
             if wake[0] in readable:
                 while True:
                     try:
@@ -107,7 +114,7 @@ def serve(ctrl: socket.socket) -> None:
                     except BlockingIOError:
                         break
                 _reap(ctrl, children)
-            if ctrl in readable:
+            if ctrl.fileno() in readable:
                 data, fds, _, _ = socket.recv_fds(ctrl, MAX_PACKET, 4)
                 if not data:
                     return  # the parent is gone
@@ -115,7 +122,9 @@ def serve(ctrl: socket.socket) -> None:
                 if request.get("op") != "fork" or len(fds) != 1:
                     for fd in fds:
                         os.close(fd)
-                    _send(ctrl, {"op": "fork_failed", "id": request.get("id"), "error": "bad request"})
+                    _send(
+                        ctrl, {"op": "fork_failed", "id": request.get("id"), "error": "bad request"}
+                    )
                     continue
                 try:
                     pid = _fork_worker(ctrl, wake, request, fds[0])

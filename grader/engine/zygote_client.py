@@ -41,8 +41,11 @@ class ExitStatus:
                 name = signal.Signals(self.signal).name
             except ValueError:
                 name = f"signal {self.signal}"
-            hints = {"SIGKILL": ", possibly out of memory", "SIGXCPU": ": CPU time limit",
-                     "SIGXFSZ": ": file size limit"}
+            hints = {
+                "SIGKILL": ", possibly out of memory",
+                "SIGXCPU": ": CPU time limit",
+                "SIGXFSZ": ": file size limit",
+            }
             return name + hints.get(name, "")
         return f"exit code {self.code}"
 
@@ -77,8 +80,12 @@ class Zygote:
         with open(self.log_path, "wb") as log:
             self._proc = subprocess.Popen(
                 [sys.executable, "-I", "-m", "grader.engine.zygote", str(child.fileno())],
-                pass_fds=[child.fileno()], env=sandbox.worker_env(threads), cwd=workdir,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                pass_fds=[child.fileno()],
+                env=sandbox.worker_env(threads),
+                cwd=workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
             )
         child.close()
         self._cond = threading.Condition()
@@ -135,7 +142,9 @@ class Zygote:
             try:
                 socket.send_fds(self._ctrl, [payload], [worker_sock.fileno()])
             except OSError as exc:
-                raise GraderError(f"the grading zygote is gone ({exc}): {self._log_tail()}") from None
+                raise GraderError(
+                    f"the grading zygote is gone ({exc}): {self._log_tail()}"
+                ) from None
         with self._cond:
             self._cond.wait_for(lambda: ident in self._replies or self._dead, 60.0)
             reply = self._replies.pop(ident, None)

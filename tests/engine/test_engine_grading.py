@@ -48,7 +48,18 @@ def normalised(report: GradeReport) -> dict:
 
 
 @pytest.mark.parametrize(
-    "name", ["solution", "starter", "wrong", "raising", "hanging", "exiting", "segfault", "syntax", "missing"]
+    "name",
+    [
+        "solution",
+        "starter",
+        "wrong",
+        "raising",
+        "hanging",
+        "exiting",
+        "segfault",
+        "syntax",
+        "missing",
+    ],
 )
 def test_results_match_goldens(graded_toy: Callable[[str], GradeReport], name: str) -> None:
     got = normalised(graded_toy(name))
@@ -58,7 +69,9 @@ def test_results_match_goldens(graded_toy: Callable[[str], GradeReport], name: s
     assert got == json.loads(path.read_text())
 
 
-def test_solution_gets_full_marks_and_a_leaderboard(graded_toy: Callable[[str], GradeReport]) -> None:
+def test_solution_gets_full_marks_and_a_leaderboard(
+    graded_toy: Callable[[str], GradeReport],
+) -> None:
     report = graded_toy("solution")
     assert report.max_score == 13 and report.score == report.max_score
     assert [t.status for t in report.tests] == ["passed"] * 8
@@ -81,12 +94,14 @@ def test_failures_name_the_student_code(graded_toy: Callable[[str], GradeReport]
     assert "timed out after 4 s in `scaled_sum`" in outputs("hanging")
     assert "your code crashed (exit code 3) while running `scaled_sum`" in outputs("exiting")
     assert "your code crashed (SIGSEGV) while running `scaled_sum`" in outputs("segfault")
-    assert ("your code raised ValueError: bad shape (models.py line 21) in `LinearClassifier.forward`"
-            in outputs("raising"))
+    assert (
+        "your code raised ValueError: bad shape (models.py line 21) in `LinearClassifier.forward`"
+        in outputs("raising")
+    )
     assert "models.py line 21: SyntaxError: '(' was never closed" in outputs("syntax")
     assert "LinearClassifier not found in models.py" in outputs("missing")
     raising = next(t for t in graded_toy("raising").tests if t.number == "2.1")
-    assert raising.detail.startswith("Traceback (your code only):\n  File \"models.py\", line 21")
+    assert raising.detail.startswith('Traceback (your code only):\n  File "models.py", line 21')
 
 
 def test_partial_credit_and_hidden_errors(graded_toy: Callable[[str], GradeReport]) -> None:
@@ -98,7 +113,9 @@ def test_partial_credit_and_hidden_errors(graded_toy: Callable[[str], GradeRepor
     assert tests["LinearClassifier returns (B, 3) logits"].status == "passed"
 
 
-def test_printing_is_capped_and_kept_out_of_the_reason(graded_toy: Callable[[str], GradeReport]) -> None:
+def test_printing_is_capped_and_kept_out_of_the_reason(
+    graded_toy: Callable[[str], GradeReport],
+) -> None:
     report = graded_toy("printing")
     assert report.score == report.max_score
     printed = [t for t in report.tests if t.detail]

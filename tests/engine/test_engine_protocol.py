@@ -36,9 +36,14 @@ def test_every_whitelisted_dtype_roundtrips(dtype: torch.dtype) -> None:
 
 
 def test_plain_data_and_non_finite_floats_roundtrip() -> None:
-    value = {"a": (1, 2.5, None, True, "s"), "b": [float("nan"), float("inf"), -math.inf],
-             "t": torch.zeros(0, 3), "n": np.arange(6, dtype=np.int16).reshape(2, 3),
-             "scalar": torch.tensor(3.5), "dt": torch.float16}
+    value = {
+        "a": (1, 2.5, None, True, "s"),
+        "b": [float("nan"), float("inf"), -math.inf],
+        "t": torch.zeros(0, 3),
+        "n": np.arange(6, dtype=np.int16).reshape(2, 3),
+        "scalar": torch.tensor(3.5),
+        "dt": torch.float16,
+    }
     got = roundtrip(value)
     assert got["a"] == (1, 2.5, None, True, "s")
     assert math.isnan(got["b"][0]) and got["b"][1:] == [math.inf, -math.inf]
@@ -138,18 +143,33 @@ def _decorated(**attrs: object):  # noqa: ANN202
 def test_results_follow_the_decorators() -> None:
     fn = _decorated(__weight__=3, __number__="2.1", __tags__=("t",), __visibility__="hidden")
     passed = build_result(fn, item_name="test_fn", auto_number="7", outcome=Outcome(passed=True))
-    assert passed == TestResult(number="2.1", name="First line of the doc.", score=3.0, max_score=3.0,
-                                status="passed", visibility="hidden", tags=["t"])
-    stub = build_result(fn, item_name="test_fn[a]", auto_number="7", outcome=Outcome(
-        passed=False, error=NotImplementedYet("not implemented yet: Task 1")))
+    assert passed == TestResult(
+        number="2.1",
+        name="First line of the doc.",
+        score=3.0,
+        max_score=3.0,
+        status="passed",
+        visibility="hidden",
+        tags=["t"],
+    )
+    stub = build_result(
+        fn,
+        item_name="test_fn[a]",
+        auto_number="7",
+        outcome=Outcome(passed=False, error=NotImplementedYet("not implemented yet: Task 1")),
+    )
     assert (stub.score, stub.status, stub.output) == (0.0, "failed", "not implemented yet: Task 1")
     assert stub.name == "First line of the doc. [a]"
 
 
 def test_partial_credit_survives_a_later_assertion_and_is_reset() -> None:
     fn = _decorated(__weight__=4, __score__=2.5)
-    result = build_result(fn, item_name="t", auto_number="1", outcome=Outcome(
-        passed=False, error=AssertionError("3 of 4 right\nassert False")))
+    result = build_result(
+        fn,
+        item_name="t",
+        auto_number="1",
+        outcome=Outcome(passed=False, error=AssertionError("3 of 4 right\nassert False")),
+    )
     assert (result.score, result.status, result.output) == (2.5, "failed", "3 of 4 right")
     reset_scores(fn)
     assert not hasattr(fn, "__score__")
@@ -157,20 +177,38 @@ def test_partial_credit_survives_a_later_assertion_and_is_reset() -> None:
 
 def test_hidden_errors_internal_errors_and_skips() -> None:
     hidden = _decorated(__weight__=1, __hide_errors__="nope")
-    assert build_result(hidden, item_name="t", auto_number="1",
-                        outcome=Outcome(False, AssertionError("secret 0.93"))).output == "nope"
-    internal = build_result(_decorated(__weight__=1), item_name="t", auto_number="1",
-                            outcome=Outcome(False, KeyError("x")))
-    assert "internal error" in internal.output and "KeyError" in internal.extra_data["internal_error"]
+    assert (
+        build_result(
+            hidden,
+            item_name="t",
+            auto_number="1",
+            outcome=Outcome(False, AssertionError("secret 0.93")),
+        ).output
+        == "nope"
+    )
+    internal = build_result(
+        _decorated(__weight__=1),
+        item_name="t",
+        auto_number="1",
+        outcome=Outcome(False, KeyError("x")),
+    )
+    assert (
+        "internal error" in internal.output and "KeyError" in internal.extra_data["internal_error"]
+    )
     assert internal.detail == ""  # the hidden test's traceback is never shown to the student
-    skipped = build_result(_decorated(__weight__=2), item_name="t", auto_number="1",
-                           outcome=Outcome(False, skip_reason="needs CUDA"))
+    skipped = build_result(
+        _decorated(__weight__=2),
+        item_name="t",
+        auto_number="1",
+        outcome=Outcome(False, skip_reason="needs CUDA"),
+    )
     assert (skipped.score, skipped.max_score, skipped.output) == (0.0, 2.0, "skipped: needs CUDA")
 
 
 def test_leaderboard_entry() -> None:
-    fn = _decorated(__leaderboard_column__="acc", __leaderboard_sort_order__="asc",
-                    __leaderboard_value__=0.5)
+    fn = _decorated(
+        __leaderboard_column__="acc", __leaderboard_sort_order__="asc", __leaderboard_value__=0.5
+    )
     entry = leaderboard_entry(fn)
     assert entry is not None and (entry.name, entry.value, entry.order) == ("acc", 0.5, "asc")
     assert leaderboard_entry(_decorated(__leaderboard_column__="acc")) is None

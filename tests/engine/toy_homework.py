@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from grader.homeworks import Homework
 from helpers import Mutant, make_mutant
+
+from grader.homeworks import Homework
 
 TOY_DIR = Path(__file__).resolve().parent / "toy"
 TOY = Homework(
@@ -28,13 +29,24 @@ MUTANTS = {
         Mutant("raising", _FILE, _FORWARD, 'raise ValueError("bad shape")', loses=("linear",)),
         Mutant("hanging", _FILE, _SUM, "while True:\n        pass", loses=("scaled_sum",)),
         Mutant("exiting", _FILE, _SUM, "import os\n    os._exit(3)", loses=("scaled_sum",)),
-        Mutant("segfault", _FILE, _SUM, "import ctypes\n    return ctypes.string_at(0)",
-               loses=("scaled_sum",)),
-        Mutant("printing", _FILE, _SUM,
-               f'print("spam " * 400_000)\n    print(b"\\xff\\xfe".decode("latin-1"))\n    {_SUM}',
-               loses=()),
+        Mutant(
+            "segfault",
+            _FILE,
+            _SUM,
+            "import ctypes\n    return ctypes.string_at(0)",
+            loses=("scaled_sum",),
+        ),
+        Mutant(
+            "printing",
+            _FILE,
+            _SUM,
+            f'print("spam " * 400_000)\n    print(b"\\xff\\xfe".decode("latin-1"))\n    {_SUM}',
+            loses=(),
+        ),
         Mutant("syntax", _FILE, _FORWARD, "return self.fc(x", loses=("linear", "scaled_sum")),
-        Mutant("missing", _FILE, "class LinearClassifier(", "class LinearClassifer(", loses=("linear",)),
+        Mutant(
+            "missing", _FILE, "class LinearClassifier(", "class LinearClassifer(", loses=("linear",)
+        ),
     ]
 }
 

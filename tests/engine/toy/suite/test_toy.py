@@ -24,8 +24,9 @@ pytestmark = pytest.mark.timeout(4)
 def test_scaled_sum_values(student):
     """scaled_sum matches the reference"""
     x = torch.randn(5, 3)
-    y = expect_tensor(student.models.scaled_sum(x, 2.5), shape=(5,), dtype=torch.float32,
-                      name="scaled_sum output")
+    y = expect_tensor(
+        student.models.scaled_sum(x, 2.5), shape=(5,), dtype=torch.float32, name="scaled_sum output"
+    )
     assert torch.allclose(y, 2.5 * x.sum(dim=1), atol=1e-5), "scaled_sum returns wrong values"
 
 
@@ -50,8 +51,12 @@ def test_linear_shape(student):
     """LinearClassifier returns (B, 3) logits"""
     model = student.models.LinearClassifier()
     for b in (1, 7):
-        expect_tensor(model(torch.rand(b, 4)), shape=(b, 3), dtype=torch.float32,
-                      name="LinearClassifier output")
+        expect_tensor(
+            model(torch.rand(b, 4)),
+            shape=(b, 3),
+            dtype=torch.float32,
+            name="LinearClassifier output",
+        )
 
 
 @number("2.2")
@@ -71,7 +76,9 @@ def test_linear_gradients(student):
     grads = model.gradients(torch.rand(3, 4))
     weight_sum = model.named_parameters()["fc.weight"].sum(dim=0)
     assert grads.inputs[0] is not None, "no gradient reached the input"
-    assert torch.allclose(grads.inputs[0], weight_sum.expand(3, 4), atol=1e-5), "wrong input gradient"
+    assert torch.allclose(grads.inputs[0], weight_sum.expand(3, 4), atol=1e-5), (
+        "wrong input gradient"
+    )
 
 
 @weight(1)
@@ -91,8 +98,9 @@ def test_accuracy_leaderboard(student, set_leaderboard_value=None):
     """accuracy on a toy problem goes to the leaderboard"""
     model = student.models.LinearClassifier()
     x = torch.rand(50, 4)
-    predictions = expect_tensor(model.predict(x, output="argmax"), shape=(50,), dtype=torch.int64,
-                                name="predictions")
+    predictions = expect_tensor(
+        model.predict(x, output="argmax"), shape=(50,), dtype=torch.int64, name="predictions"
+    )
     labels = torch.zeros(50, dtype=torch.int64)
     set_leaderboard_value(round(float((predictions == labels).float().mean()), 4))
 
