@@ -21,16 +21,21 @@ class TrainingLogger:
     """
 
     def __init__(self, log_dir: str | None) -> None:
+        # TODO (Task 4): a SummaryWriter(log_dir), or None when log_dir is None, and a
+        #   global step counter starting at 0.
         raise NotImplementedError("Task 4: TrainingLogger.__init__")
 
     def log_step(self, loss: float) -> None:
         """Record one optimizer step's training loss at the current step, then advance it."""
+        # TODO (Task 4): add_scalar(TRAIN_LOSS, loss, step), then step += 1.
         raise NotImplementedError("Task 4: TrainingLogger.log_step")
 
     def log_epoch(self, epoch: int, train_accuracy: float, valid_accuracy: float) -> None:
         """Record the accuracies (fractions in [0, 1]) measured after epoch `epoch`."""
+        # TODO (Task 4): both accuracies with the epoch number as their step.
         raise NotImplementedError("Task 4: TrainingLogger.log_epoch")
 
     def close(self) -> None:
         """Flush everything to disk; call it when training ends."""
+        # TODO (Task 4): close the writer (if there is one).
         raise NotImplementedError("Task 4: TrainingLogger.close")

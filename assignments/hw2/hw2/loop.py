@@ -62,6 +62,10 @@ def train_one_epoch(
     Returns:
         The mean of the per-batch losses, as a float (each loss taken before its step).
     """
+    # TODO (Task 3): model.train(); then for each (images, labels) batch, in order: move
+    #   them to `device`, optimizer.zero_grad(), loss = loss_fn(model(images), labels),
+    #   loss.backward(), optimizer.step(); call on_step(loss.item()) when it is given.
+    #   Return the mean of the batch losses.
     raise NotImplementedError("Task 3: train_one_epoch")
 
 
@@ -70,4 +74,6 @@ def evaluate(model: nn.Module, loader: Iterable[Batch], *, device: str = "cpu") 
 
     Switches the model to eval mode (and leaves it there) and records no graph.
     """
+    # TODO (Task 3): model.eval(); under torch.no_grad() count the examples whose argmax
+    #   logit equals the label, over every batch; return correct / total as a float.
     raise NotImplementedError("Task 3: evaluate")

@@ -31,6 +31,8 @@ def init_weights(module: nn.Module) -> None:
     (Kaiming for layers followed by a ReLU, or Xavier), and biases set to zero. Other
     modules are left alone. Never set the weights to zero.
     """
+    # TODO (Task 2): if `module` is an nn.Linear, fill its weight with nn.init.kaiming_normal_
+    #   (nonlinearity="relu") or an Xavier variant, and its bias with zeros.
     raise NotImplementedError("Task 2: init_weights")
 
 
@@ -48,6 +50,9 @@ class MLPClassifier(nn.Module):
         Use nn.Linear (with bias) for every affine map and no other layer with parameters.
         """
         super().__init__()
+        # TODO (Task 1): build nn.Flatten(), then for each width in hidden_dims
+        #   nn.Linear -> nn.ReLU -> nn.Dropout(dropout), then a last nn.Linear to 6 logits
+        #   (no ReLU after it); keep them in an nn.Sequential. Then self.apply(init_weights).
         raise NotImplementedError("Task 1: MLPClassifier.__init__")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -59,4 +64,5 @@ class MLPClassifier(nn.Module):
         Returns:
             (B, 6) logits, one row per image.
         """
+        # TODO (Task 1): (B, 3, 64, 64) -> (B, 6) through your layers.
         raise NotImplementedError("Task 1: MLPClassifier.forward")

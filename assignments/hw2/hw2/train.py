@@ -51,6 +51,12 @@ def train(
         epochs: passes over the training set.
         dry_run: train and evaluate on DRY_RUN_BATCHES batches only.
     """
+    # TODO (Task 5): seed torch; load both splits (load_split) and make the loaders
+    #   (make_loader: shuffled for training); build the MLPClassifier, the optimizer
+    #   (make_optimizer) and a TrainingLogger(log_dir); for each epoch run
+    #   train_one_epoch (on_step=logger.log_step), measure train and valid accuracy with
+    #   evaluate and log_epoch them; close the logger; return the model in eval mode.
+    #   With dry_run, keep only DRY_RUN_BATCHES batches and one epoch.
     raise NotImplementedError("Task 5: train")
 
 
@@ -58,6 +64,9 @@ def main(argv: list[str] | None = None) -> None:
     """Command line: parse the options (each --help line states its default), train, and
     print the validation accuracy. Options: --data-dir, --device, --seed, --epochs,
     --log-dir, --dry-run (one epoch on DRY_RUN_BATCHES batches, for CI)."""
+    # TODO (Task 5): argparse with the options above (use
+    #   formatter_class=argparse.ArgumentDefaultsHelpFormatter so --help shows defaults),
+    #   call train(...) and print the validation accuracy.
     raise NotImplementedError("Task 5: main")
 
 

@@ -17,7 +17,7 @@ TAGS = ("train/loss", "train/accuracy", "valid/accuracy")
 
 def _close(got: list[float], want: list[float]) -> bool:
     return len(got) == len(want) and all(math.isclose(g, w, rel_tol=1e-5, abs_tol=1e-6)
-                                         for g, w in zip(got, want))
+                                         for g, w in zip(got, want, strict=True))
 
 
 @number("4.1")

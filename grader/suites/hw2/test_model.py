@@ -19,7 +19,7 @@ def _images(batch: int, seed: int) -> torch.Tensor:
 
 def _expected_parameter_count(hidden_dims: tuple[int, ...]) -> int:
     widths = (INPUT_DIM, *hidden_dims, NUM_CLASSES)
-    return sum(d_in * d_out + d_out for d_in, d_out in zip(widths, widths[1:]))
+    return sum(d_in * d_out + d_out for d_in, d_out in zip(widths, widths[1:], strict=False))
 
 
 @number("1.1")
@@ -84,7 +84,7 @@ def test_dropout_active_in_train_mode(student):
 @number("1.5")
 @weight(6)
 def test_eval_mode_is_deterministic(student):
-    """In eval() mode the output is deterministic and each image's logits ignore the rest of the batch"""
+    """In eval() mode the output is deterministic and each image ignores the rest of its batch"""
     model = student.models.MLPClassifier(hidden_dims=(256,), dropout=0.5).eval()
     x = _images(12, seed=4)
     first = expect_tensor(model(x), shape=(12, NUM_CLASSES), name="MLPClassifier output")
