@@ -59,10 +59,10 @@ def bundle(
     total = sum(size for _, _, size in files)
     if total > max_bytes:
         biggest = sorted(files, key=lambda f: -f[2])[:3]
-        names = ", ".join(f"{name} ({size / 1e6:.2f} MB)" for name, _, size in biggest)
+        listing = ", ".join(f"{name} ({size / 1e6:.2f} MB)" for name, _, size in biggest)
         raise GraderError(
             f"{package} holds {total / 1e6:.2f} MB of files, over the {max_bytes / 1e6:.2f} MB "
-            f"cap; biggest: {names}. Move data, weights and outputs out of the package."
+            f"cap; biggest: {listing}. Move data, weights and outputs out of the package."
         )
     names = {name for name, _, _ in files}
     whitelist = homework.whitelist()

@@ -330,7 +330,9 @@ def toy_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _unpack(_build(hw, tmp / "toy.zip", policy), tmp / "root")
 
 
-def _submit(root: Path, package: Path, metadata: dict | None = None) -> dict:
+def _submit(
+    root: Path, package: Path, metadata: dict | None = None, env: dict[str, str] | None = None
+) -> dict:
     """Replace the submission (and its metadata), run run_autograder, return results.json."""
     shutil.rmtree(root / "submission")
     shutil.copytree(package, root / "submission" / package.name)
@@ -338,7 +340,7 @@ def _submit(root: Path, package: Path, metadata: dict | None = None) -> dict:
     meta.unlink(missing_ok=True)
     if metadata is not None:
         meta.write_text(json.dumps(metadata))
-    done = _run_script(root)
+    done = _run_script(root, extra_env=env)
     assert done.returncode == 0, done.stderr[-2000:]
     return _read_results(root)
 
@@ -407,20 +409,25 @@ def test_homework_zip_ships_only_its_own_suite(name: str, tmp_path: Path) -> Non
         assert shipped == (hw.starter_dir / rel).read_bytes()
 
 
-@pytest.fixture(scope="module")
-def hw1_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """hw1's autograder unpacked and set up (setup.sh without pip, on the project's data)."""
+def _project_data_env() -> dict[str, str]:
+    """Point the autograder at the project's generated data instead of generating its own
+    (the sandbox user must be able to read it: tmp_path is private to root)."""
     import coursedata
 
-    hw = _landed("hw1")
     data, hidden = coursedata.default_root(), coursedata.default_hidden_root()
     if not (data / "images").is_dir() or not (hidden / "images").is_dir():
         pytest.skip(f"no generated data in {data} and {hidden}: run `make data` first")
+    return {"COURSEDATA_DIR": str(data), "COURSEDATA_HIDDEN_DIR": str(hidden)}
+
+
+@pytest.fixture(scope="module")
+def hw1_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """hw1's autograder unpacked and set up (setup.sh without pip, on the project's data)."""
+    hw = _landed("hw1")
+    data_env = _project_data_env()
     tmp = tmp_path_factory.mktemp("hw1-ag")
     root = _unpack(build_autograder(hw, tmp / "hw1.zip").path, tmp / "root")
-    env = _env(root, tmp)
-    env.update(GRADER_SETUP_SKIP_INSTALL="1", COURSEDATA_DIR=str(data))
-    env["COURSEDATA_HIDDEN_DIR"] = str(hidden)
+    env = {**_env(root, tmp), **data_env, "GRADER_SETUP_SKIP_INSTALL": "1"}
     done = subprocess.run(
         [str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True, timeout=900
     )
@@ -432,10 +439,11 @@ def hw1_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.slow
 def test_hw1_autograder_solution_full_marks_starter_zero(hw1_root: Path) -> None:
     hw = homeworks.get("hw1")
-    solved = _submit(hw1_root, hw.solution_dir / "hw1")
+    env = _project_data_env()
+    solved = _submit(hw1_root, hw.solution_dir / "hw1", env=env)
     failed = [(t["name"], t["output"][:300]) for t in solved["tests"] if t["status"] != "passed"]
     assert not failed, failed
     total = sum(t["max_score"] for t in solved["tests"])
     assert total > 0 and solved["score"] == pytest.approx(total)
-    starter = _submit(hw1_root, hw.starter_dir / "hw1")
+    starter = _submit(hw1_root, hw.starter_dir / "hw1", env=env)
     assert starter["score"] == 0, [(t["name"], t["score"]) for t in starter["tests"]]
