@@ -82,15 +82,15 @@ def test_late_penalty(delay: timedelta, days: int, fraction: float) -> None:
     assert bool(decision.message) == (days > 0)
 
 
-def _prev(hours_before: float, score: float, *, error: bool = False, limited: bool = False):
-    return PreviousSubmission(T0 - timedelta(hours=hours_before), score, error, limited)
+def _prev(hours_before: float, score: float, *, error: bool = False, exempt: bool = False):
+    return PreviousSubmission(T0 - timedelta(hours=hours_before), score, error, exempt)
 
 
 def test_rate_limit_counts_graded_submissions_in_the_window() -> None:
     limit = RateLimit(max_submissions=2, window_hours=24)
     assert rate_decision(limit, T0, [_prev(1, 5.0)]).allowed
-    # Autograder errors, refused submissions and old ones do not count.
-    ignored = [_prev(1, 0.0, error=True), _prev(2, 7.0, limited=True), _prev(30, 9.0)]
+    # Autograder errors, exempt submissions (refused, ungradable) and old ones do not count.
+    ignored = [_prev(1, 0.0, error=True), _prev(2, 7.0, exempt=True), _prev(30, 9.0)]
     assert rate_decision(limit, T0, [_prev(1, 5.0), *ignored]).allowed
     refused = rate_decision(limit, T0, [_prev(1, 5.0), _prev(3, 8.0), *ignored])
     assert not refused.allowed
@@ -103,8 +103,16 @@ def test_metadata_parses_gradescope_fields() -> None:
     meta = parse_metadata(_metadata(T0, previous=[(T0 - timedelta(hours=2), 2.5)]))
     assert meta.created_at == T0
     assert meta.due_date == DUE
-    assert meta.previous[0].score == 2.5 and not meta.previous[0].rate_limited
+    assert meta.previous[0].score == 2.5 and not meta.previous[0].exempt
     assert meta.users == ["student@example.edu"]
+
+
+def test_metadata_marks_submissions_that_use_no_slot() -> None:
+    data = _metadata(T0, previous=[(T0 - timedelta(hours=h), 1.0) for h in (1, 2, 3, 4)])
+    flags = [{"rate_limited": True}, {"autograder_error": True}, {"unusable_submission": True}]
+    for entry, extra in zip(data["previous_submissions"], [*flags, {"rate_limited": False}]):
+        entry["results"]["extra_data"] = extra
+    assert [p.exempt for p in parse_metadata(data).previous] == [True, True, True, False]
 
 
 def _metadata(created: datetime, previous: list[tuple[datetime, float]] = ()) -> dict:

@@ -3,11 +3,12 @@
 Lateness and the rate limit are computed from the submission's `created_at` and the
 times of `previous_submissions`, never from the clock, so a regrade gives the same answer.
 
-Rate limit design: a submission counts against the limit when it was graded (no
-autograder error) and was not itself refused by the limit; refused ones are recognised by
-`extra_data.rate_limited` in the results Gradescope hands back. Past the limit the
-submission is not graded: its results say when the next graded submission is possible
-and its score is the best previous score, so the active submission never loses points.
+Rate limit design: a submission uses up a slot when it was graded. It does not when
+Gradescope flagged an autograder error, or when its results' extra_data says the grader
+failed (`autograder_error`), the limit refused it (`rate_limited`) or it held no gradable
+files (`unusable_submission`). Past the limit the submission is not graded: its results
+say when the next graded submission is possible and its score is the best previous
+score, so the active submission never loses points.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ __all__ = [
 ]
 
 RATE_LIMITED_KEY = "rate_limited"  # in results.extra_data of a submission the limit refused
+# extra_data flags of results that do not use up a slot of the rate limit
+EXEMPT_KEYS = (RATE_LIMITED_KEY, "autograder_error", "unusable_submission")
 DAY = timedelta(days=1)
 
 
@@ -43,8 +46,8 @@ class MetadataError(ValueError):
 class PreviousSubmission:
     submission_time: datetime
     score: float | None
-    autograder_error: bool
-    rate_limited: bool
+    autograder_error: bool  # as Gradescope reports it
+    exempt: bool  # does not use up a slot: see EXEMPT_KEYS
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ def rate_decision(
         p.submission_time
         for p in previous
         if not p.autograder_error
-        and not p.rate_limited
+        and not p.exempt
         and created_at - window <= p.submission_time < created_at
     )
     scores = [p.score for p in previous if not p.autograder_error and p.score is not None]
@@ -181,7 +184,7 @@ def _previous(item: Any, index: int) -> PreviousSubmission:
         submission_time=_time(item.get("submission_time"), f"{where}.submission_time"),
         score=score_value,
         autograder_error=bool(item.get("autograder_error", False)),
-        rate_limited=isinstance(extra, dict) and extra.get(RATE_LIMITED_KEY) is True,
+        exempt=isinstance(extra, dict) and any(extra.get(k) is True for k in EXEMPT_KEYS),
     )
 
 

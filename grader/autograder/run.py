@@ -64,9 +64,10 @@ def run_autograder(root: Path) -> dict[str, Any]:
     started = time.monotonic()
     writer = _ResultsWriter(root / "results" / "results.json")
     previous_term = signal.signal(signal.SIGTERM, _raise_exit)
+    watchdogs: list[threading.Timer] = []
     results: dict[str, Any] | None = None
     try:
-        results = _grade(root, writer, started)
+        results = _grade(root, writer, started, watchdogs)
         problems = validate_results(results)
         if problems:
             raise RuntimeError("results.json would be invalid: " + "; ".join(problems[:5]))
@@ -77,6 +78,8 @@ def run_autograder(root: Path) -> dict[str, Any]:
             results = failure_results("no results were produced")
         results.setdefault("execution_time", round(time.monotonic() - started, 3))
         writer.write(results)
+        for timer in watchdogs:
+            timer.cancel()
         signal.signal(signal.SIGTERM, previous_term)
     return results
 
@@ -105,7 +108,9 @@ def failure_results(detail: str) -> dict[str, Any]:
     }
 
 
-def _grade(root: Path, writer: _ResultsWriter, started: float) -> dict[str, Any]:
+def _grade(
+    root: Path, writer: _ResultsWriter, started: float, watchdogs: list[threading.Timer]
+) -> dict[str, Any]:
     from grader import homeworks
 
     source = root / "source"
@@ -114,7 +119,8 @@ def _grade(root: Path, writer: _ResultsWriter, started: float) -> dict[str, Any]
         json.loads(config_path.read_text(encoding="utf-8")), source=str(config_path)
     )
     policy = config.policy
-    _start_watchdog(writer, started, policy.run_limit_minutes * 60.0 - DEADLINE_MARGIN_S)
+    limit_s = policy.run_limit_minutes * 60.0 - DEADLINE_MARGIN_S
+    watchdogs.append(_start_watchdog(writer, started, limit_s))
     homework = homeworks.get(config.homework, root=source)
     notes: list[str] = []
     meta = _metadata(root / "submission_metadata.json", notes)
@@ -230,7 +236,7 @@ class _ResultsWriter:
             return True
 
 
-def _start_watchdog(writer: _ResultsWriter, started: float, limit_s: float) -> None:
+def _start_watchdog(writer: _ResultsWriter, started: float, limit_s: float) -> threading.Timer:
     """Before Gradescope kills the run (which leaves no results.json), write a clear
     timeout result and exit."""
 
@@ -250,6 +256,7 @@ def _start_watchdog(writer: _ResultsWriter, started: float, limit_s: float) -> N
     timer = threading.Timer(max(1.0, limit_s - (time.monotonic() - started)), fire)
     timer.daemon = True
     timer.start()
+    return timer
 
 
 def _raise_exit(signum: int, frame: FrameType | None) -> None:
