@@ -110,7 +110,8 @@ def test_metadata_parses_gradescope_fields() -> None:
 def test_metadata_marks_submissions_that_use_no_slot() -> None:
     data = _metadata(T0, previous=[(T0 - timedelta(hours=h), 1.0) for h in (1, 2, 3, 4)])
     flags = [{"rate_limited": True}, {"autograder_error": True}, {"unusable_submission": True}]
-    for entry, extra in zip(data["previous_submissions"], [*flags, {"rate_limited": False}]):
+    extras = [*flags, {"rate_limited": False}]
+    for entry, extra in zip(data["previous_submissions"], extras, strict=True):
         entry["results"]["extra_data"] = extra
     assert [p.exempt for p in parse_metadata(data).previous] == [True, True, True, False]
 
