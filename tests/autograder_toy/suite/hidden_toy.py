@@ -1,8 +1,9 @@
 """Hidden suite of the toy homework (copied to test_toy.py by make_toy)."""
 
 import torch
-from grader.checks import expect_tensor
 from gradescope_utils.autograder_utils.decorators import leaderboard, number, weight
+
+from grader.checks import expect_tensor
 
 
 @number("1.1")
