@@ -1,10 +1,12 @@
-"""Network denial by seccomp: socket() is allowed for AF_UNIX only.
+"""Network denial by seccomp: socket() is allowed for AF_UNIX only; no ptrace.
 
 The network namespace (namespaces.py) is the first layer; this filter is the second, and
 the only one where namespaces are not allowed. AF_UNIX stays open because DataLoader
 workers and multiprocessing talk over Unix sockets. io_uring is refused too (it can open
 sockets without the socket syscall), and so are foreign-ABI syscalls (i386 `int 0x80`,
-x32), whose socketcall numbers the filter would not recognise.
+x32), whose socketcall numbers the filter would not recognise. ptrace and
+process_vm_readv/writev are refused as well: a worker has no business in another
+process's memory (a non-root grader runs under the worker's own uid).
 
 The BPF program is assembled here by hand; no libseccomp, no new dependency.
 """
@@ -40,11 +42,14 @@ class _Arch:
     socketpair: int
     io_uring_setup: int
     x32_bit: int | None  # syscall numbers at or above it are another ABI
+    # ptrace, process_vm_readv, process_vm_writev: a worker never needs another
+    # process's memory, and a non-root grader runs under the worker's own uid.
+    denied: tuple[int, ...] = ()
 
 
 _ARCHES = {
-    "x86_64": _Arch(0xC000003E, 41, 53, 425, 0x40000000),
-    "aarch64": _Arch(0xC00000B7, 198, 199, 425, None),
+    "x86_64": _Arch(0xC000003E, 41, 53, 425, 0x40000000, (101, 310, 311)),
+    "aarch64": _Arch(0xC00000B7, 198, 199, 425, None, (117, 270, 271)),
 }
 
 
@@ -76,6 +81,8 @@ def build_socket_filter(arch: _Arch) -> list[tuple[int, int, int, int]]:
     ]
     if arch.x32_bit is not None:
         prog += [(_JGE_K, 0, 1, arch.x32_bit), (_RET_K, 0, 0, deny)]
+    for nr in arch.denied:
+        prog += [(_JEQ_K, 0, 1, nr), (_RET_K, 0, 0, SECCOMP_RET_ERRNO | errno.EPERM)]
     prog += [
         (_JEQ_K, 4, 0, arch.socket),  # -> check domain
         (_JEQ_K, 3, 0, arch.socketpair),  # -> check domain

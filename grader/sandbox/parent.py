@@ -73,6 +73,10 @@ def default_policy(
     homework's suite and results directories to the default ones.
     """
     uid = gid = None
+    if not privileges.is_root():
+        # The worker keeps our uid: make this process's memory unreachable through
+        # /proc/<pid>/mem and ptrace (the worker's seccomp filter also refuses ptrace).
+        privileges.guard_process_memory()
     if privileges.is_root():
         ids, _why = privileges.ensure_user()
         if ids is not None:

@@ -108,6 +108,18 @@ def open_traversal(dirs: Iterable[Path]) -> list[str]:
     return changed
 
 
+def guard_process_memory() -> bool:
+    """PR_SET_DUMPABLE=0 on this process: peers with the same uid can no longer ptrace it
+    or open its /proc/<pid>/mem. Returns whether it took effect (Linux only)."""
+    from grader.sandbox import syscalls
+
+    try:
+        syscalls.prctl(syscalls.PR_SET_DUMPABLE, 0)
+    except OSError:
+        return False
+    return True
+
+
 def group_name(gid: int) -> str:
     try:
         return grp.getgrgid(gid).gr_name

@@ -42,6 +42,9 @@ def run_probe(policy: SandboxPolicy) -> LayerReport:
         for p in dict.fromkeys([*protected_paths(), *policy.hidden_path_list()])
         if os.path.exists(p)
     ]
+    if privileges.is_root():
+        report.facts["sandbox user"] = privileges.ensure_user()[1]
+    report.facts["checked paths"] = ", ".join(check) or "none exist"
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(1)
