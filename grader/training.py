@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -84,6 +85,16 @@ class TrainingStats:
     peak_memory_source: str = ""  # "VmHWM" (resident set of the worker) or "" if unknown
     eval_samples_per_s: float | None = None
 
+    def summary(self) -> str:
+        """ "training used 12.3 s of its 48 s budget; peak memory 812 MB"."""
+        used = "?" if self.time_used_s is None else f"{self.time_used_s:.1f}"
+        text = f"training used {used} s of its {_fmt(self.budget_s)} s budget"
+        if self.peak_memory_mb is not None:
+            text += f"; peak memory {self.peak_memory_mb:.0f} MB"
+        if self.eval_samples_per_s is not None:
+            text += f"; evaluation {self.eval_samples_per_s:.0f} samples/s"
+        return text
+
     def as_extra_data(self) -> dict[str, Any]:
         """Rounded, JSON-ready figures for a test's extra_data."""
         return {k: round(v, 3) if isinstance(v, float) else v for k, v in asdict(self).items()}
@@ -98,6 +109,7 @@ class TrainedModel:
     data_dir: Path
     hidden_dir: Path
     worker: RemotePackage | None = field(default=None, repr=False)  # kept for evaluation
+    note: Callable[[str], None] | None = field(default=None, repr=False)  # session.note
 
     def require(self) -> RemoteModule:
         """The trained RemoteModule, or `TrainingFailed` (the test scores 0 with `.failure`)."""
@@ -157,7 +169,9 @@ def train_student(
     )
     session.note(budget_note(budget_s, calibration))
     log_dir = session.exchange_dir()
-    trained = TrainedModel(None, None, log_dir, stats, session.data_dir, session.hidden_dir)
+    trained = TrainedModel(
+        None, None, log_dir, stats, session.data_dir, session.hidden_dir, note=session.note
+    )
     trained.worker = session.spawn(time_limit_s=IMPORT_LIMIT_S, seed=seed)
     try:
         function = _resolve(trained.worker, entry)
@@ -191,6 +205,7 @@ def train_student(
         )
         return _failed(trained)
     trained.model = model
+    session.note(trained.stats.summary())
     return trained
 
 
@@ -212,22 +227,47 @@ def _failed(trained: TrainedModel) -> TrainedModel:
 def _record_peak_memory(trained: TrainedModel) -> None:
     """Peak resident memory of the training worker, read by the parent from /proc.
 
-    The student's code cannot fake it. On CUDA this is host memory only (GPU memory needs
-    a worker built-in for torch.cuda.max_memory_allocated; see docs/timing.md).
+    The engine holds the pid of the sandbox's relay; the student's code runs in its
+    descendants, so the largest VmHWM in that process tree is taken. The student's code
+    cannot fake it. On CUDA this is host memory only (GPU memory would need a worker
+    built-in for torch.cuda.max_memory_allocated; see docs/timing.md).
     """
     client = getattr(trained.worker, "client", None)
     pid = getattr(client, "pid", None)
-    if pid is None:
+    if not isinstance(pid, int):
         return
+    peaks = [kib for kib in map(_vm_hwm_kib, _process_tree(pid)) if kib is not None]
+    if peaks:
+        trained.stats.peak_memory_mb = max(peaks) / 1024
+        trained.stats.peak_memory_source = "VmHWM"
+
+
+def _process_tree(root: int) -> list[int]:
+    """`root` and all its descendants, from the parent pids in /proc/<pid>/stat."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # "pid (comm) state ppid ...": comm may hold spaces and parentheses
+            fields = entry.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def _vm_hwm_kib(pid: int) -> int | None:
     try:
-        status = Path(f"/proc/{int(pid)}/status").read_text()
-    except (OSError, ValueError):
-        return
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            trained.stats.peak_memory_mb = int(line.split()[1]) / 1024
-            trained.stats.peak_memory_source = "VmHWM"
-            return
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def load_targets(trained: TrainedModel, dataset: str = "images", split: str = "test") -> np.ndarray:
@@ -269,6 +309,11 @@ def predict_split(
         )
     elapsed = time.monotonic() - start
     trained.stats.eval_samples_per_s = len(inputs) / elapsed if elapsed > 0 else None
+    if trained.note is not None and trained.stats.eval_samples_per_s is not None:
+        trained.note(
+            f"evaluation on {dataset}/{split}: {len(inputs)} samples, "
+            f"{trained.stats.eval_samples_per_s:.0f} samples/s"
+        )
     if type(predictions) is not torch.Tensor or predictions.ndim < 1:
         raise InvalidValue("predict did not return a tensor with one row per input")
     if predictions.shape[0] != len(inputs):

@@ -43,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
         else "not cached: " + "; ".join(calibration.notes)
     )
     print(f"{calibration.summary()}; {where}")
+    if calibration.measured_busy():
+        print(
+            f"warning: the machine was busy (load {calibration.load_average:.1f}), so this speed "
+            "is low and budgets will be generous; run `grader calibrate` again when it is quiet"
+        )
     if calibration.speed > calibration.budget_speed:
         print(f"budgets treat this device as {calibration.budget_speed:.0f}x reference at most")
     return 0

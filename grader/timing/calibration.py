@@ -47,6 +47,7 @@ class Calibration:
     device_name: str
     measured_at: str  # ISO 8601, UTC
     duration_s: float  # wall seconds the benchmark took, set-up included
+    load_average: float | None = None  # 1-minute load when measured: busy machines run slow
     key: str = ""
     cache_path: Path | None = None  # where it is cached; None when the cache is unwritable
     from_cache: bool = False
@@ -62,6 +63,10 @@ class Calibration:
         if not (math.isfinite(units) and units > 0):
             raise ValueError(f"a budget needs a positive number of units, got {units!r}")
         return units / self.budget_speed
+
+    def measured_busy(self) -> bool:
+        """Whether other processes held the cores while this was measured (speed too low)."""
+        return self.load_average is not None and self.load_average > _usable_cores() + 0.5
 
     def summary(self) -> str:
         """E.g. "cpu, 2 threads: 1.00x reference (0.84 s workload)"."""
@@ -148,6 +153,9 @@ def _from_entry(entry: Any, *, key: str, path: Path) -> Calibration | None:
             device_name=str(entry["device_name"]),
             measured_at=str(entry["measured_at"]),
             duration_s=float(entry["duration_s"]),
+            load_average=None
+            if entry.get("load_average") is None
+            else float(entry["load_average"]),
             key=key,
             cache_path=path,
             from_cache=True,
@@ -191,6 +199,7 @@ def _measure_in_subprocess(device: str, threads: int) -> Calibration:
     project_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "grader.timing.calibration", device, n]
+    load_before = _load_average()
     try:
         done = subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=SUBPROCESS_TIMEOUT_S
@@ -225,7 +234,27 @@ def _measure_in_subprocess(device: str, threads: int) -> Calibration:
         device_name=device_name,
         measured_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         duration_s=duration_s,
+        load_average=_max_or_none(load_before, _load_average()),
     )
+
+
+def _load_average() -> float | None:
+    try:
+        return os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return None
+
+
+def _max_or_none(*values: float | None) -> float | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def _usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def cpu_model() -> str:

@@ -21,6 +21,12 @@ NUM_CLASSES = 3
 SIZES = {"train": 96, "test": 48}
 
 
+def shared_cache_dir(base_temp: Path) -> Path:
+    """One calibration cache for all the timing tests of a pytest session, so each thread
+    count is measured once (pass `tmp_path_factory.getbasetemp()`)."""
+    return base_temp / "grader-timing-cache"
+
+
 def make_toy(dest: Path) -> Homework:
     """Copy the toy homework into `dest` and describe it."""
     dest.mkdir(parents=True, exist_ok=True)

@@ -44,5 +44,11 @@ def train(
                 p -= 5.0 * p.grad
     time.sleep(SLEEP_S)
     if log_dir is not None:
-        Path(log_dir, "log.txt").write_text(f"final loss {loss.item():.4f}\n")
+        # What the sandbox set up, for the project's determinism tests to read back.
+        Path(log_dir, "log.txt").write_text(
+            f"final loss {loss.item():.4f}\n"
+            f"deterministic {torch.are_deterministic_algorithms_enabled()}\n"
+            f"threads {torch.get_num_threads()}\n"
+            f"seed {seed}\n"
+        )
     return model
