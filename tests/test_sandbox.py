@@ -153,6 +153,22 @@ def test_network_denied_but_unix_sockets_work(tmp_path: Path) -> None:
 
 
 @linux_only
+def test_dataloader_workers_run_inside_the_sandbox(tmp_path: Path) -> None:
+    """DataLoader worker processes (fork + AF_UNIX fd passing + /dev/shm) still work."""
+    torch = pytest.importorskip("torch")
+    from torch.utils.data import DataLoader, TensorDataset
+
+    policy = _policy()
+
+    def inside() -> float:
+        data = TensorDataset(torch.arange(64.0).view(32, 2))
+        return sum(float(b.sum()) for (b,) in DataLoader(data, batch_size=4, num_workers=2))
+
+    seen, status = run_sandboxed(inside, policy, _workdir(tmp_path, policy))
+    assert seen == 2016.0, seen
+
+
+@linux_only
 def test_seccomp_filter_alone_blocks_inet_keeps_unix() -> None:
     """Where namespaces are refused, the seccomp filter is the whole network layer; it also
     refuses ptrace (a non-root grader shares the worker's uid)."""
