@@ -9,9 +9,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -456,3 +458,60 @@ def test_hw1_autograder_solution_full_marks_starter_zero(hw1_root: Path) -> None
     assert total > 0 and solved["score"] == pytest.approx(total)
     starter = _submit(hw1_root, hw.starter_dir / "hw1", env=env)
     assert starter["score"] == 0, [(t["name"], t["score"]) for t in starter["tests"]]
+
+
+SLEEPY_TEST = '''
+
+def test_sleeps(student):
+    """a hidden test that outlives the run limit"""
+    import os, pathlib, time
+    root = pathlib.Path(os.environ["GRADER_AUTOGRADER_ROOT"])
+    (root / "results" / "sleeping").write_text("1")
+    time.sleep(120)
+'''
+
+
+def _sleepy_root(tmp_path: Path, run_limit_minutes: float) -> Path:
+    """The toy autograder with a hidden test that sleeps 2 minutes."""
+    hw = make_toy(tmp_path / "toy")
+    with open(hw.suite_dir / "test_toy.py", "a") as handle:
+        handle.write(SLEEPY_TEST)
+    policy = AutograderPolicy(run_limit_minutes=run_limit_minutes)
+    root = _unpack(_build(hw, tmp_path / "toy.zip", policy), tmp_path / "root")
+    shutil.copytree(hw.solution_dir / "toyhw", root / "submission" / "toyhw")
+    return root
+
+
+@pytest.mark.slow
+def test_run_limit_writes_a_time_limit_result_before_the_kill(tmp_path: Path) -> None:
+    sleepy_root = _sleepy_root(tmp_path, run_limit_minutes=0.5)
+    done = _run_script(sleepy_root, timeout=100)  # the watchdog fires 10 s after the start
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = _read_results(sleepy_root)
+    assert results["tests"][0]["name"] == "Time limit" and results["score"] == 0
+    assert results["extra_data"]["timed_out"] is True
+
+
+@pytest.mark.slow
+def test_sigterm_writes_a_result(tmp_path: Path) -> None:
+    sleepy_root = _sleepy_root(tmp_path, run_limit_minutes=10)
+    (sleepy_root / "results").mkdir()
+    env = _env(sleepy_root, sleepy_root.parent)
+    command = [sys.executable, "-m", "grader.autograder.run", "--root", str(sleepy_root)]
+    proc = subprocess.Popen(command, cwd=sleepy_root / "source", env={
+        **env, "PYTHONPATH": f"{sleepy_root / 'source'}:{sleepy_root / 'source' / 'datasets'}"
+    }, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    marker = sleepy_root / "results" / "sleeping"
+    try:
+        for _ in range(600):
+            if marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), "the sleeping hidden test never started"
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    results = _read_results(sleepy_root)
+    assert results["tests"][0]["name"] == "Stopped"
+    assert results["extra_data"]["terminated"] is True

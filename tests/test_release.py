@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,7 @@ def _make(release: Path, *args: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.slow
 def test_make_grade_in_the_release(release: Path, tmp_path: Path) -> None:
     """`make grade` runs the public tests: they fail on the starter and pass once the
-    package is complete (the reference solution dropped in)."""
+    package is complete (the reference solution dropped in); `make submit` bundles it."""
     hw = available()[0]
     solution = PROJECT_ROOT / "solutions" / hw / hw
     if not solution.is_dir():
@@ -114,3 +115,10 @@ def test_make_grade_in_the_release(release: Path, tmp_path: Path) -> None:
     done = _make(work, "grade", f"HW={hw}")
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     assert " passed" in done.stdout and " failed" not in done.stdout
+    submit = _make(work, "submit", f"HW={hw}")
+    assert submit.returncode == 0, (submit.stdout + submit.stderr)[-3000:]
+    bundle = work / "dist" / f"{hw}-submission.zip"
+    assert f"wrote dist/{hw}-submission.zip" in submit.stdout
+    with zipfile.ZipFile(bundle) as archive:
+        for rel in sorted(p.name for p in solution.glob("*.py")):
+            assert archive.read(f"{hw}/{rel}") == (solution / rel).read_bytes()

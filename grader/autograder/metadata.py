@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from grader.autograder.notices import RATE_LIMITED_KEY
 from grader.autograder.policy import LatePolicy, RateLimit
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "rate_decision",
 ]
 
-RATE_LIMITED_KEY = "rate_limited"  # in results.extra_data of a submission the limit refused
+
 # extra_data flags of results that do not use up a slot of the rate limit
 EXEMPT_KEYS = (RATE_LIMITED_KEY, "autograder_error", "unusable_submission")
 DAY = timedelta(days=1)

@@ -16,16 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
 import tempfile
-import threading
-import time
 import traceback
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
+from grader.autograder.guard import ResultsGuard
 from grader.autograder.metadata import (
     RATE_LIMITED_KEY,
     MetadataError,
@@ -35,16 +32,15 @@ from grader.autograder.metadata import (
     load_metadata,
     rate_decision,
 )
+from grader.autograder.notices import failure_results, notice
 from grader.autograder.policy import AutograderConfig
 from grader.autograder.schema import validate_results
 from grader.autograder.submission import SubmissionProblem, prepare_submission
-from grader.formatters import write_json_atomic
 
-__all__ = ["failure_results", "main", "run_autograder"]
+__all__ = ["main", "run_autograder"]
 
 ROOT_ENV = "GRADER_AUTOGRADER_ROOT"
 DEADLINE_MARGIN_S = 20.0  # write our own timeout results this long before Gradescope's kill
-FAILED_NAME = "autograder failed, contact course staff"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,56 +57,23 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_autograder(root: Path) -> dict[str, Any]:
     """Grade `root`/submission and write `root`/results/results.json; returns its content."""
-    started = time.monotonic()
-    writer = _ResultsWriter(root / "results" / "results.json")
-    previous_term = signal.signal(signal.SIGTERM, _raise_exit)
-    watchdogs: list[threading.Timer] = []
     results: dict[str, Any] | None = None
-    try:
-        results = _grade(root, writer, started, watchdogs)
-        problems = validate_results(results)
-        if problems:
-            raise RuntimeError("results.json would be invalid: " + "; ".join(problems[:5]))
-    except BaseException:  # noqa: BLE001 - every failure must still produce results.json
-        results = failure_results(traceback.format_exc())
-    finally:
-        if results is None:  # only reachable if formatting the traceback itself failed
-            results = failure_results("no results were produced")
-        results.setdefault("execution_time", round(time.monotonic() - started, 3))
-        writer.write(results)
-        for timer in watchdogs:
-            timer.cancel()
-        signal.signal(signal.SIGTERM, previous_term)
+    with ResultsGuard(root / "results" / "results.json") as guard:
+        try:
+            results = _grade(root, guard)
+            problems = validate_results(results)
+            if problems:
+                raise RuntimeError("results.json would be invalid: " + "; ".join(problems[:5]))
+        except BaseException:  # noqa: BLE001 - every failure must still produce results.json
+            results = failure_results(traceback.format_exc())
+        finally:
+            if results is None:  # only reachable if formatting the traceback itself failed
+                results = failure_results("no results were produced")
+            guard.write(results)
     return results
 
 
-def failure_results(detail: str) -> dict[str, Any]:
-    """Score 0, a visible "contact course staff" test, and a hidden one with `detail`."""
-    return {
-        "score": 0.0,
-        "output": "The autograder failed while grading this submission. This is a problem "
-        "with the grader, not necessarily with your code: please contact course staff.",
-        "visibility": "visible",
-        "tests": [
-            _test_entry(
-                FAILED_NAME,
-                "The grader crashed. Course staff can see the details.",
-                visibility="visible",
-            ),
-            _test_entry(
-                "autograder traceback (staff only)",
-                detail[-20_000:],
-                visibility="hidden",
-                number="0.2",
-            ),
-        ],
-        "extra_data": {"autograder_error": True},
-    }
-
-
-def _grade(
-    root: Path, writer: _ResultsWriter, started: float, watchdogs: list[threading.Timer]
-) -> dict[str, Any]:
+def _grade(root: Path, guard: ResultsGuard) -> dict[str, Any]:
     from grader import homeworks
 
     source = root / "source"
@@ -119,8 +82,7 @@ def _grade(
         json.loads(config_path.read_text(encoding="utf-8")), source=str(config_path)
     )
     policy = config.policy
-    limit_s = policy.run_limit_minutes * 60.0 - DEADLINE_MARGIN_S
-    watchdogs.append(_start_watchdog(writer, started, limit_s))
+    guard.arm(policy.run_limit_minutes * 60.0, DEADLINE_MARGIN_S)
     homework = homeworks.get(config.homework, root=source)
     notes: list[str] = []
     meta = _metadata(root / "submission_metadata.json", notes)
@@ -177,7 +139,7 @@ def _metadata(path: Path, notes: list[str]) -> SubmissionMetadata | None:
 
 
 def _rate_limited_results(decision: RateDecision) -> dict[str, Any]:
-    return _notice(
+    return notice(
         "Submission limit",
         decision.message,
         score=decision.best_previous,
@@ -186,81 +148,9 @@ def _rate_limited_results(decision: RateDecision) -> dict[str, Any]:
 
 
 def _unusable_submission_results(message: str) -> dict[str, Any]:
-    results = _notice("Submission check", message, extra={"unusable_submission": True})
+    results = notice("Submission check", message, extra={"unusable_submission": True})
     results["output"] = f"Your submission could not be graded: {message}"
     return results
-
-
-def _notice(
-    name: str, message: str, *, extra: dict[str, Any], score: float = 0.0
-) -> dict[str, Any]:
-    """Results that are one visible explanation instead of a grading run."""
-    test = _test_entry(name, message, visibility="visible")
-    return {
-        "score": score,
-        "output": message,
-        "visibility": "visible",
-        "tests": [test],
-        "extra_data": {RATE_LIMITED_KEY: False, **extra},
-    }
-
-
-def _test_entry(name: str, output: str, *, visibility: str, number: str = "0.1") -> dict[str, Any]:
-    """A 0-point failed test: it carries a message, never points."""
-    text = output.replace("\r\n", "\n").replace("\r", "\n")
-    return {
-        "name": name,
-        "number": number,
-        "score": 0.0,
-        "max_score": 0.0,
-        "status": "failed",
-        "visibility": visibility,
-        "output": text,
-    }
-
-
-class _ResultsWriter:
-    """Writes results.json once: whichever of the main path and the watchdog comes first."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._written = False
-
-    def write(self, results: dict[str, Any]) -> bool:
-        with self._lock:
-            if self._written:
-                return False
-            write_json_atomic(self.path, results)
-            self._written = True
-            return True
-
-
-def _start_watchdog(writer: _ResultsWriter, started: float, limit_s: float) -> threading.Timer:
-    """Before Gradescope kills the run (which leaves no results.json), write a clear
-    timeout result and exit."""
-
-    def fire() -> None:
-        minutes = (limit_s + DEADLINE_MARGIN_S) / 60.0
-        message = (
-            f"Grading did not finish within the {minutes:g}-minute limit. If your training "
-            "runs long, make it do less work; otherwise contact course staff."
-        )
-        results = _notice("Time limit", message, extra={"timed_out": True})
-        results["execution_time"] = round(time.monotonic() - started, 3)
-        if writer.write(results):
-            # Workers run in their own sessions under time limits of their own; the
-            # container goes away after the run, so exiting now is enough.
-            os._exit(0)
-
-    timer = threading.Timer(max(1.0, limit_s - (time.monotonic() - started)), fire)
-    timer.daemon = True
-    timer.start()
-    return timer
-
-
-def _raise_exit(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(f"terminated by signal {signum}")
 
 
 if __name__ == "__main__":
