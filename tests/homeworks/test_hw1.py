@@ -126,7 +126,7 @@ def test_training_past_the_budget_scores_zero(graded, tmp_path: Path) -> None:
     mutant = Mutant("sleeps_past_budget", "hw1/train.py",
                     "    torch.manual_seed(seed)\n    train_loader",
                     "    time.sleep(2 * time_budget_s)\n    torch.manual_seed(seed)\n    train_loader",
-                    loses=("test_trains_within_budget", "test_fits_training_data"))
+                    loses=("test_trains_within_budget", "test_test_accuracy"))
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw1", submission, keyword=_keyword(mutant.loses))
     assert len(report.tests) == 2
