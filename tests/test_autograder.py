@@ -289,6 +289,7 @@ def test_rate_limited_submission_keeps_best_previous_score(toy, tmp_path: Path) 
     (root / "submission_metadata.json").write_text(json.dumps(meta))
     run_autograder(root)
     results = _read_results(root)
+    assert stat.S_IMODE((root / "submission_metadata.json").stat().st_mode) == 0o600
     assert results["score"] == 2.0
     assert results["extra_data"]["rate_limited"] is True
     assert "Submission limit reached" in results["output"]
