@@ -5,7 +5,7 @@
     assignments/<hw>/        handouts, starter packages, public tests
     grader/                  the engine, WITHOUT grader/suites (no hidden tests, no seed)
     datasets/coursedata/     the generator (public splits only: there is no seed to make
-    datasets/*.md            the hidden one), and the dataset cards
+    datasets/*.md, *.json    the hidden one), the dataset cards and checksums
 
 The tree is built beside `out` and moved into place only after `check_release` found no
 leak, so a failed build never leaves a half-checked release behind.
@@ -75,8 +75,9 @@ def _copy_tree(root: Path, dest: Path, homeworks: list[str]) -> None:
     shutil.copytree(
         root / "datasets" / "coursedata", dest / "datasets" / "coursedata", ignore=IGNORE
     )
-    for card in sorted((root / "datasets").glob("*.md")):
-        shutil.copyfile(card, dest / "datasets" / card.name)
+    for pattern in ("*.md", "*.json"):  # dataset cards, committed checksums of public splits
+        for card in sorted((root / "datasets").glob(pattern)):
+            shutil.copyfile(card, dest / "datasets" / card.name)
     shutil.copyfile(root / "pyproject.toml", dest / "pyproject.toml")
     for template in ("README.md", "Makefile", "gitignore"):
         name = ".gitignore" if template == "gitignore" else template
