@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
@@ -28,7 +29,8 @@ from grader.errors import (
 )
 
 DEFAULT_TEST_TIMEOUT_S = 10.0
-EXIT_STATUS_WAIT_S = 3.0  # how long to wait for the zygote to report a dead worker's status
+EXIT_STATUS_WAIT_S = 3.0
+CLOSE_GRACE_S = 2.0  # a closed worker that has not exited by then is killed  # how long to wait for the zygote to report a dead worker's status
 
 
 def fmt_seconds(seconds: float) -> str:
@@ -156,11 +158,21 @@ class WorkerClient:
             self._sock.close()
 
     def close(self) -> None:
-        """Kill the worker and anything it started. Safe to call twice."""
+        """End the worker and anything it started, without waiting. Safe to call twice.
+
+        Closing the socket makes an idle worker exit at once (its relay then kills what it
+        left behind); a worker that is still busy after CLOSE_GRACE_S is killed."""
         if self._closed:
             return
         self._closed = True
-        self._kill()
+        with contextlib.suppress(OSError):
+            self._sock.close()
+        if self._failure is None:
+            threading.Thread(target=self._reap, name=f"grader-reap-{self.pid}", daemon=True).start()
+
+    def _reap(self) -> None:
+        if self.zygote.exit_status(self.pid, CLOSE_GRACE_S) is None and self.zygote.alive:
+            self._kill()
 
     def __enter__(self) -> WorkerClient:
         return self

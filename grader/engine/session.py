@@ -40,10 +40,28 @@ class GradingSession:
         )
         self._counter = itertools.count(1)
         self._open: list[RemotePackage] = []
+        self._spare: WorkerClient | None = None
+        self.prefork = True
         self.zygote = shared_zygote(threads)  # imports torch in parallel with collection
 
     def spawn(self, time_limit_s: float | None = None, *, seed: int = 0) -> RemotePackage:
-        """A fresh worker on a fresh scratch copy of the submission. Close it when done."""
+        """A fresh worker on a fresh scratch copy of the submission. Close it when done.
+
+        The next worker is forked ahead of time (while this one's test runs), so a test
+        does not wait for the sandbox set-up; each worker still serves exactly one test."""
+        client = self._spare or self._new_client()
+        self._spare = None
+        client.timeout_s = DEFAULT_TEST_TIMEOUT_S if time_limit_s is None else float(time_limit_s)
+        student = RemotePackage(client, self.homework.package)
+        self._open.append(student)
+        try:
+            client.request("seed", {"seed": int(seed)}, "the worker's start")
+        finally:
+            if self.prefork:
+                self._spare = self._new_client()
+        return student
+
+    def _new_client(self) -> WorkerClient:
         n = next(self._counter)
         scratch = sandbox.prepare_scratch(
             self.submission_root, self._whitelist, self.workdir / f"worker-{n}"
@@ -53,17 +71,12 @@ class GradingSession:
             "package": self.homework.package,
             "workdir": str(scratch),
             "device": self.device,
-            "seed": int(seed),
+            "seed": 0,  # reseeded per test by spawn()
             "threads": self.threads,
             "modules": self._modules,
             "output_cap": OUTPUT_CAP_BYTES,
         }
-        limit = DEFAULT_TEST_TIMEOUT_S if time_limit_s is None else float(time_limit_s)
-        student = RemotePackage(
-            WorkerClient(self.zygote, config, self.policy, limit), self.homework.package
-        )
-        self._open.append(student)
-        return student
+        return WorkerClient(self.zygote, config, self.policy)
 
     def exchange_dir(self) -> Path:
         """A fresh directory the test and its workers may all read and write."""
@@ -93,6 +106,9 @@ class GradingSession:
         for student in self._open:
             student.close()
         self._open.clear()
+        if self._spare is not None:
+            self._spare.close()
+            self._spare = None
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 

@@ -100,6 +100,9 @@ class Worker:
             kwargs = {**kwargs, "device": self.device}
         return MODULE_BUILTINS[name](ref, *args, **kwargs)
 
+    def op_seed(self, seed: int) -> None:
+        _seed(seed)
+
     def op_release(self, ids: list[int]) -> None:
         for ident in ids:
             self.objects.pop(ident, None)

@@ -75,6 +75,7 @@ class Zygote:
         self.threads = threads
         self.workdir = workdir
         self._owns_workdir = owns_workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.log_path = workdir / "zygote.log"
         self._ctrl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with open(self.log_path, "wb") as log:
@@ -122,6 +123,8 @@ class Zygote:
                     self._ready = True
                 elif op in ("forked", "fork_failed"):
                     self._replies[int(msg["id"])] = msg
+                    if op == "forked":  # a reused pid: forget the old worker's status
+                        self._exits.pop(int(msg["pid"]), None)
                 elif op == "exit":
                     self._exits[int(msg["pid"])] = ExitStatus(msg["code"], msg["signal"])
                 self._cond.notify_all()
@@ -157,11 +160,7 @@ class Zygote:
         """How worker `pid` ended, waiting up to `timeout` s for the zygote to reap it."""
         with self._cond:
             self._cond.wait_for(lambda: pid in self._exits or self._dead, timeout)
-            return self._exits.pop(pid, None)
-
-    def forget(self, pid: int) -> None:
-        with self._cond:
-            self._exits.pop(pid, None)
+            return self._exits.get(pid)
 
     def _log_tail(self) -> str:
         try:
