@@ -13,6 +13,7 @@ from grader import sandbox
 from grader.engine.client import DEFAULT_TEST_TIMEOUT_S, WorkerClient
 from grader.engine.remote import RemotePackage
 from grader.engine.zygote_client import shared_zygote
+from grader.errors import GraderError, StudentCodeError
 from grader.homeworks import PROJECT_ROOT, Homework
 
 OUTPUT_CAP_BYTES = 64 * 1024
@@ -56,6 +57,8 @@ class GradingSession:
         self._open.append(student)
         try:
             client.request("seed", {"seed": int(seed)}, "the worker's start")
+        except StudentCodeError as exc:  # no student code has run yet: an engine problem
+            raise GraderError(f"a grading worker failed to start: {exc.student_message}") from None
         finally:
             if self.prefork:
                 self._spare = self._new_client()
