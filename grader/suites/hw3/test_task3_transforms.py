@@ -47,20 +47,23 @@ def test_channel_stats(student):
     gen = torch.Generator().manual_seed(71)
     offset = torch.tensor([0.1, 0.4, 0.7])[None, :, None, None]
     spread = torch.tensor([0.05, 0.2, 0.1])[None, :, None, None]
-    images = (torch.rand(12, 3, 20, 24, generator=gen) * spread + offset)  # (N, C, H, W)
-    flat = images.double().transpose(0, 1).reshape(3, -1)  # (C, N * H * W)
-    result = student.transforms.channel_stats(images)
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        raise InvalidValue("channel_stats should return a pair (mean, std)")
-    mean = expect_tensor(result[0], shape=(3,), dtype=torch.float32, name="channel_stats mean")
-    std = expect_tensor(result[1], shape=(3,), dtype=torch.float32, name="channel_stats std")
-    assert torch.allclose(mean.double(), flat.mean(dim=1), atol=1e-5, rtol=1e-5), (
-        f"channel_stats mean is {mean.tolist()}: average each channel over images, rows and columns"
-    )
-    assert torch.allclose(std.double(), flat.std(dim=1, correction=0), atol=1e-5, rtol=1e-5), (
-        f"channel_stats std is {std.tolist()}: the population std of each channel over images, "
-        "rows and columns"
-    )
+    # a large batch, and a small one where the population and sample std differ clearly
+    for shape in ((12, 3, 20, 24), (2, 3, 3, 4)):
+        images = torch.rand(*shape, generator=gen) * spread + offset  # (N, C, H, W)
+        flat = images.double().transpose(0, 1).reshape(3, -1)  # (C, N * H * W)
+        result = student.transforms.channel_stats(images)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise InvalidValue("channel_stats should return a pair (mean, std)")
+        mean = expect_tensor(result[0], shape=(3,), dtype=torch.float32, name="channel_stats mean")
+        std = expect_tensor(result[1], shape=(3,), dtype=torch.float32, name="channel_stats std")
+        assert torch.allclose(mean.double(), flat.mean(dim=1), atol=1e-5, rtol=1e-5), (
+            f"channel_stats mean is {mean.tolist()}: average each channel over images, rows "
+            "and columns"
+        )
+        assert torch.allclose(std.double(), flat.std(dim=1, correction=0), atol=1e-5, rtol=1e-5), (
+            f"channel_stats std is {std.tolist()}: the population std of each channel over "
+            "images, rows and columns (divide by the number of values, not one less)"
+        )
 
 
 @number("3.2")

@@ -42,7 +42,9 @@ def train_one_epoch(
     for batch, (images, labels) in enumerate(loader):
         if max_batches is not None and batch >= max_batches:
             break
-        logits = model(images.to(device))  # (B, 6)
+        # channels_last (B, H, W, C in memory) makes CPU convolutions about a third faster
+        images = images.to(device, memory_format=torch.channels_last)
+        logits = model(images)  # (B, 6)
         loss = nn.functional.cross_entropy(logits, labels.to(device))
         optimizer.zero_grad()
         loss.backward()
@@ -104,7 +106,8 @@ def train(
     # Normalisation statistics come from training images only, never the valid split.
     train_images: ImageSamples = train_loader.dataset  # type: ignore[assignment]
     mean, std = channel_stats(train_images.images[:STATS_IMAGES].float() / 255)
-    model = CNNClassifier(input_mean=mean.tolist(), input_std=std.tolist()).to(device)
+    model = CNNClassifier(input_mean=mean.tolist(), input_std=std.tolist())
+    model = model.to(device, memory_format=torch.channels_last)
 
     steps_per_epoch = len(train_loader) if max_batches is None else min(max_batches, len(train_loader))
     optimizer = torch.optim.SGD(

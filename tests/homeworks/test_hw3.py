@@ -1,0 +1,185 @@
+"""Homework 3 end to end: the reference earns every point, the starter none, common
+mistakes (mutants of the reference) lose exactly the points meant to catch them, and the
+public tests pass on the reference.
+
+Only the reference grading trains a real model (about 1.5 minutes on an idle 2-core CPU);
+the mutants are graded on the tests they target, and the one about train()'s return value
+trains for no steps.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import Mutant, make_mutant
+
+ROOT = Path(__file__).resolve().parents[2]
+SOLUTION = ROOT / "solutions" / "hw3"
+STARTER = ROOT / "assignments" / "hw3"
+SUITE = ROOT / "grader" / "suites" / "hw3"
+
+_TRAIN_LOOP_OLD = (SOLUTION / "hw3" / "train.py").read_text().split("    for epoch in range(epochs):\n")[1]
+_TRAIN_LOOP_OLD = "    for epoch in range(epochs):\n" + _TRAIN_LOOP_OLD.split("\n\n\ndef main")[0] + "\n"
+
+# `loses`: hidden tests (pytest -k names) that must lose points; `keeps`: tests that must
+# still pass, to show each check is aimed at the mistake and not at the whole task.
+MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
+    # forgets model.eval() before returning; trains for no steps, the test reads the mode
+    (Mutant("bn_left_in_train_mode", "hw3/train.py", _TRAIN_LOOP_OLD,
+            _TRAIN_LOOP_OLD.replace("range(epochs)", "range(0)")
+            .replace("return model.eval()", "return model.train()"),
+            loses=("test_returned_in_eval_mode",)), ("test_returns_a_cnn_classifier",)),
+    (Mutant("downsample_only_for_channels", "hw3/models.py",
+            "if stride != 1 or n_input != n_output:", "if n_input != n_output:",
+            loses=("test_downsample_exactly_when_needed", "test_shape_stride_2")),
+     ("test_shape_stride_1",)),
+    (Mutant("no_residual", "hw3/models.py",
+            "return torch.relu(self.net(x) + identity)", "return torch.relu(self.net(x))",
+            loses=("test_identity_skip", "test_downsample_skip", "test_gradient_through_skip")),
+     ("test_shape_stride_1", "test_shape_stride_2", "test_downsample_exactly_when_needed")),
+    (Mutant("padding_zero", "hw3/models.py",
+            "kernel_size=3, stride=stride, padding=1", "kernel_size=3, stride=stride, padding=0",
+            loses=("test_shape_stride_1", "test_shape_stride_2", "test_output_shape")),
+     ("test_downsample_exactly_when_needed",)),
+    (Mutant("augments_at_evaluation", "hw3/transforms.py",
+            "return v2.Compose([v2.ToDtype(torch.float32, scale=True)])",
+            "return train_transform()",
+            loses=("test_valid_pipeline_is_deterministic",)), ("test_train_pipeline_is_random",)),
+    (Mutant("flatten_head", "hw3/models.py",
+            "self.pool = nn.AdaptiveAvgPool2d(1)\n        self.head = nn.Linear(c, n_classes)",
+            "self.pool = nn.Identity()\n        self.head = nn.Linear(c * 8 * 8, n_classes)",
+            loses=("test_any_input_size",)), ("test_output_shape", "test_parameter_budget")),
+    (Mutant("block_ignores_stride", "hw3/models.py",
+            "        super().__init__()\n        self.net = nn.Sequential(",
+            "        super().__init__()\n        stride = 1\n        self.net = nn.Sequential(",
+            loses=("test_shape_stride_2", "test_downsample_exactly_when_needed")),
+     ("test_shape_stride_1", "test_identity_skip")),
+    (Mutant("bn_without_running_stats", "hw3/models.py",
+            "return nn.BatchNorm2d(n_channels)",
+            "return nn.BatchNorm2d(n_channels, track_running_stats=False)",
+            loses=("test_batch_norm_in_train_mode", "test_batch_norm_in_eval_mode")),
+     ("test_output_shape", "test_any_input_size")),
+    (Mutant("bias_before_batch_norm", "hw3/models.py",
+            "padding=1, bias=False)", "padding=1, bias=True)",
+            loses=("test_layers",)), ("test_identity_skip", "test_output_shape")),
+    (Mutant("sample_std", "hw3/transforms.py",
+            "correction=0", "correction=1",
+            loses=("test_channel_stats",)), ()),
+    (Mutant("no_input_normalisation", "hw3/models.py",
+            "        x = (x - self.input_mean[None, :, None, None])"
+            " / self.input_std[None, :, None, None]\n", "",
+            loses=("test_input_normalisation",)), ("test_output_shape",)),
+]
+
+
+def _keyword(names: tuple[str, ...]) -> str:
+    return " or ".join(names)
+
+
+def _task_of(number: str) -> str:
+    return f"Task {number.split('.')[0]}"
+
+
+@pytest.mark.slow
+def test_reference_earns_every_point(graded) -> None:
+    report = graded("hw3", SOLUTION)
+    failed = {t.name: t.output for t in report.tests if t.status != "passed"}
+    assert not failed, failed
+    assert report.max_score == 100
+    assert report.score == 100
+    assert len(report.tests) >= 19
+
+
+@pytest.mark.slow
+def test_starter_earns_nothing_and_says_not_implemented(graded) -> None:
+    report = graded("hw3", STARTER)
+    assert report.score == 0
+    for t in report.tests:
+        assert t.output.startswith(f"not implemented yet: {_task_of(t.number)}"), (t.number, t.output)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("mutant", "keeps"), MUTANTS, ids=[m.name for m, _ in MUTANTS])
+def test_mutant_loses_its_points(graded, tmp_path: Path, mutant: Mutant,
+                                 keeps: tuple[str, ...]) -> None:
+    submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
+    report = graded("hw3", submission, keyword=_keyword(mutant.loses + keeps))
+    by_function = {_NAMES[t.name]: t for t in report.tests}
+    assert set(by_function) == set(mutant.loses + keeps), sorted(by_function)
+    for name in mutant.loses:
+        result = by_function[name]
+        assert result.score < result.max_score, f"{mutant.name} kept the points of {name}"
+    for name in keeps:
+        result = by_function[name]
+        assert result.score == result.max_score, f"{mutant.name} lost {name}: {result.output}"
+
+
+def test_public_tests_pass_on_the_reference() -> None:
+    env = {**os.environ, "PUBLIC_TESTS_TARGET": str(SOLUTION)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(STARTER / "tests")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+def test_starter_keeps_the_solution_signatures() -> None:
+    """Same files, and every def/class of the reference exists in the starter."""
+    ref_files = sorted(p.name for p in (SOLUTION / "hw3").glob("*.py"))
+    assert ref_files == sorted(p.name for p in (STARTER / "hw3").glob("*.py"))
+    for name in ref_files:
+        assert _signatures(SOLUTION / "hw3" / name) == _signatures(STARTER / "hw3" / name), name
+
+
+def test_given_utils_are_identical() -> None:
+    """utils.py is given complete: the starter's copy is the reference's."""
+    assert (STARTER / "hw3" / "utils.py").read_text() == (SOLUTION / "hw3" / "utils.py").read_text()
+
+
+def test_handout_states_every_tasks_points() -> None:
+    """The handout's table gives each task the points the hidden suite awards."""
+    handout = (STARTER / "README.md").read_text()
+    points: dict[str, float] = {}
+    for path in SUITE.glob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                number = _decorator_arg(node, "number")
+                value = _decorator_arg(node, "weight") or _decorator_arg(node, "partial_credit")
+                task = _task_of(str(number))
+                points[task] = points.get(task, 0) + float(value)
+    assert sum(points.values()) == 100
+    for task, total in points.items():
+        assert f"| {task.split()[1]} |" in handout and f"| {total:g} |" in handout, (task, total)
+
+
+def _decorator_arg(node: ast.FunctionDef, name: str) -> object:
+    for dec in node.decorator_list:
+        if isinstance(dec, ast.Call) and getattr(dec.func, "id", None) == name:
+            return ast.literal_eval(dec.args[0])
+    return None
+
+
+def _signatures(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    return {f"{n.name}({ast.unparse(n.args)})" if not isinstance(n, ast.ClassDef) else n.name
+            for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+def _docstring_names() -> dict[str, str]:
+    """A report's test name (the docstring's first line) -> the test function's name."""
+    names: dict[str, str] = {}
+    for path in SUITE.glob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                doc = ast.get_docstring(node) or node.name
+                names[doc.splitlines()[0].strip()] = node.name
+    return names
+
+
+_NAMES = _docstring_names()
