@@ -59,13 +59,7 @@ def enter_child(policy: SandboxPolicy, workdir: Path) -> None:
 def _harden(policy: SandboxPolicy, workdir: Path, ns: namespaces.Namespaces) -> None:
     """The worker side: from here on every step only removes rights."""
     if ns.mount:
-        mounts.make_private()
-        mounts.hide(policy.hidden_path_list())
-        if ns.pid:
-            try:
-                mounts.mount_proc()
-            except OSError:
-                pass  # the host /proc stays; kill_tree does not depend on it
+        _optional(_private_view, policy, ns.pid)  # a failure shows in the probe's reads
     os.chdir(workdir)
     ids = sandbox_ids(policy)
     limits.apply_limits(policy, privileged_uid=ids is None and privileges.is_root())
@@ -80,6 +74,13 @@ def _harden(policy: SandboxPolicy, workdir: Path, ns: namespaces.Namespaces) -> 
         # Without it and without a network namespace the network stays open: the probe
         # reports that layer as off (macOS, old kernels) rather than refusing to grade.
         _optional(network.install_socket_filter)
+
+
+def _private_view(policy: SandboxPolicy, own_proc: bool) -> None:
+    mounts.make_private()
+    mounts.hide(policy.hidden_path_list())
+    if own_proc:
+        _optional(mounts.mount_proc)  # else the host /proc stays; kill_tree does not need it
 
 
 def _optional(fn: Callable[..., object], *args: object) -> None:

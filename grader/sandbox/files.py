@@ -2,7 +2,9 @@
 
 - prepare_scratch: submission -> worker (whitelisted regular files only).
 - read_worker_file: worker -> parent (no links anywhere on the path, regular file, capped).
-- write_atomic: the parent's own outputs (results.json), never half-written.
+- write_atomic (re-exported from grader.formatters, the one place that writes reports):
+  temp file + rename, so results.json is never half-written and a planted symlink at its
+  path is replaced, never written through.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ import errno
 import os
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 from grader.errors import InvalidValue
+from grader.formatters import write_atomic
 
-_CHUNK = 1 << 16
+__all__ = ["prepare_scratch", "read_worker_file", "write_atomic"]
 
 
 def prepare_scratch(submission_dir: Path, whitelist: list[str], dest: Path) -> Path:
@@ -112,26 +114,3 @@ def _why(exc: OSError) -> str:
     if exc.errno == errno.ENOENT:
         return "does not exist"
     return f"cannot be read ({exc.strerror})"
-
-
-def write_atomic(path: str | Path, text: str) -> None:
-    """Write text to path via a temp file + rename, so readers never see half a file.
-
-    An existing symlink at `path` is replaced, never written through.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise

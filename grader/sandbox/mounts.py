@@ -35,13 +35,20 @@ def _outermost(paths: Iterable[str]) -> list[str]:
 
 
 def hide(paths: Iterable[str]) -> list[str]:
-    """Mount over each existing path; returns the paths hidden."""
+    """Mount over each existing path; returns the paths hidden.
+
+    A path that cannot be covered is skipped rather than failing the worker: the probe's
+    trial worker tries to read every hidden path, so `grader doctor` shows it as readable.
+    """
     hidden = []
     for path in _outermost(paths):
-        if os.path.isdir(path):
-            syscalls.mount("tmpfs", path, "tmpfs", _RO_FLAGS, "size=4k,nr_inodes=1,mode=000")
-        else:
-            syscalls.mount("/dev/null", path, None, syscalls.MS_BIND, None)
+        try:
+            if os.path.isdir(path):
+                syscalls.mount("tmpfs", path, "tmpfs", _RO_FLAGS, "size=4k,nr_inodes=1,mode=000")
+            else:
+                syscalls.mount("/dev/null", path, None, syscalls.MS_BIND, None)
+        except OSError:
+            continue
         hidden.append(path)
     return hidden
 
