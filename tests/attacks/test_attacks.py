@@ -21,6 +21,7 @@ sys.path.insert(0, str(HERE))
 
 from attack_catalog import ATTACKS, BY_NAME  # noqa: E402
 from attack_env import AttackEnv, settings  # noqa: E402
+from attack_users import ensure_tester  # noqa: E402
 from attack_harness import VICTIM_DIR, Context, run_attack, tree_digest  # noqa: E402
 
 from grader.homeworks import PROJECT_ROOT  # noqa: E402
@@ -99,8 +100,8 @@ def test_attack_is_contained(
 ) -> None:
     if setting == "root" and os.geteuid() != 0:
         pytest.skip("the grader is not running as root here")
-    if setting == "user" and os.geteuid() == 0 and "user" not in attack_env.workspaces:
-        pytest.skip("no unprivileged user could be created")
+    if setting == "user" and os.geteuid() == 0 and ensure_tester() is None:
+        pytest.fail("running as root but cannot create the unprivileged user grader-tester")
     index = [a.name for a in ATTACKS].index(name)
     marker = f"86400.{1 + (setting == 'user')}{index:02d}{os.getpid() % 10000:04d}"
     ctx = Context(
