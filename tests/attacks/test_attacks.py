@@ -21,8 +21,8 @@ sys.path.insert(0, str(HERE))
 
 from attack_catalog import ATTACKS, BY_NAME  # noqa: E402
 from attack_env import AttackEnv, settings  # noqa: E402
-from attack_users import ensure_tester  # noqa: E402
 from attack_harness import VICTIM_DIR, Context, run_attack, tree_digest  # noqa: E402
+from attack_users import ensure_tester  # noqa: E402
 
 from grader.homeworks import PROJECT_ROOT  # noqa: E402
 
