@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import Mutant, make_mutant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +124,8 @@ def test_training_past_the_budget_scores_zero(graded, tmp_path: Path) -> None:
     """Sleeping through the budget costs about the budget in seconds (30 units)."""
     mutant = Mutant("sleeps_past_budget", "hw1/train.py",
                     "    torch.manual_seed(seed)\n    train_loader",
-                    "    time.sleep(2 * time_budget_s)\n    torch.manual_seed(seed)\n    train_loader",
+                    "    time.sleep(2 * time_budget_s)\n"
+                    "    torch.manual_seed(seed)\n    train_loader",
                     loses=("test_trains_within_budget", "test_test_accuracy"))
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw1", submission, keyword=_keyword(mutant.loses))

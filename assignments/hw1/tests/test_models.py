@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import torch
-
 from hw1.models import LinearClassifier
 
 
@@ -17,7 +16,7 @@ def test_output_shape() -> None:
 
 def test_parameter_count() -> None:
     count = sum(p.numel() for p in LinearClassifier().parameters())
-    assert count == 3 * 64 * 64 * 6 + 6, "one weight per (pixel value, class) and one bias per class"
+    assert count == 3 * 64 * 64 * 6 + 6, "one weight per (pixel value, class), one bias per class"
 
 
 def test_is_affine() -> None:

@@ -25,7 +25,9 @@ def make_problem(seed: int, n: int, d: int, noise: float) -> tuple[torch.Tensor,
     return x, y, w_true, b_true
 
 
-def gradient_descent_losses(x: torch.Tensor, y: torch.Tensor, lr: float, steps: int) -> torch.Tensor:
+def gradient_descent_losses(
+    x: torch.Tensor, y: torch.Tensor, lr: float, steps: int
+) -> torch.Tensor:
     """The trusted loss curve: plain gradient descent on the MSE from w = 0, b = 0, float64."""
     x, y = x.double(), y.double()
     w, b = torch.zeros(x.shape[1], dtype=torch.float64), torch.zeros((), dtype=torch.float64)
@@ -38,7 +40,9 @@ def gradient_descent_losses(x: torch.Tensor, y: torch.Tensor, lr: float, steps: 
     return torch.stack(losses)
 
 
-def fit(student: Any, x: torch.Tensor, y: torch.Tensor, lr: float, steps: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def fit(
+    student: Any, x: torch.Tensor, y: torch.Tensor, lr: float, steps: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Call the student's function and check what came back: w (D,), b (), losses (steps,)."""
     result = student.regression.fit_linear_regression(x, y, lr=lr, steps=steps)
     if not isinstance(result, (tuple, list)) or len(result) != 3:
@@ -47,8 +51,10 @@ def fit(student: Any, x: torch.Tensor, y: torch.Tensor, lr: float, steps: int) -
     w = expect_tensor(w_raw, shape=(x.shape[1],), dtype=torch.float32, name="w")
     b = expect_tensor(b_raw, shape=(), dtype=torch.float32, name="b")
     if not isinstance(losses_raw, (tuple, list)) or len(losses_raw) != steps:
-        got = len(losses_raw) if isinstance(losses_raw, (tuple, list)) else type(losses_raw).__name__
-        raise InvalidValue(f"losses should be a list with one float per step ({steps}), got {got}")
+        got = (len(losses_raw) if isinstance(losses_raw, (tuple, list))
+               else type(losses_raw).__name__)
+        raise InvalidValue(f"losses should be a list with one float per step ({steps}), "
+                           f"got {got}")
     losses = [expect_number(v, name=f"losses[{k}]") for k, v in enumerate(losses_raw)]
     return w, b, torch.tensor(losses, dtype=torch.float64)
 

@@ -53,7 +53,8 @@ def test_is_affine(student):
         x1, x2 = images(4, seed=100 + trial), images(4, seed=200 + trial)
         zero = torch.zeros(4, 3, 64, 64)
         left = logits_of(model, a * x1 + b * x2)
-        right = a * logits_of(model, x1) + b * logits_of(model, x2) + (1 - a - b) * logits_of(model, zero)
+        right = (a * logits_of(model, x1) + b * logits_of(model, x2)
+                 + (1 - a - b) * logits_of(model, zero))
         gap = (left - right).abs().max().item()
         assert torch.allclose(left, right, rtol=1e-3, atol=1e-3), (
             f"f(a x1 + b x2) differs from a f(x1) + b f(x2) + (1 - a - b) f(0) by up to {gap:.3g}: "

@@ -59,7 +59,9 @@ def file_size(path: Path) -> int:
     try:
         info = os.lstat(path)
     except FileNotFoundError:
-        raise InvalidValue(f"save_model did not create the file it was given ({path.name})") from None
+        raise InvalidValue(
+            f"save_model did not create the file it was given ({path.name})"
+        ) from None
     if not stat.S_ISREG(info.st_mode):
         raise InvalidValue(f"save_model wrote {path.name} as something other than a plain file")
     return info.st_size
