@@ -17,19 +17,31 @@ from coursedata.errors import DatasetError
 from coursedata.images import CLASSES as IMAGE_CLASSES
 from coursedata.paths import default_hidden_root, default_root
 from coursedata.registry import DATASETS
+from coursedata.segmentation import CLASSES as SEGMENTATION_CLASSES
+from coursedata.sequences import VOCAB, optimal_nll, source_entropy
 from coursedata.store import check, generate, verify
 
-_LAZY = {"ImageClassification": "coursedata.loaders"}
+_LAZY = {
+    "ImageClassification": "coursedata.loaders",
+    "Segmentation": "coursedata.loaders",
+    "Sequences": "coursedata.loaders",
+}
 
 __all__ = [
     "DATASETS",
     "DatasetError",
     "IMAGE_CLASSES",
     "ImageClassification",
+    "SEGMENTATION_CLASSES",
+    "Segmentation",
+    "Sequences",
+    "VOCAB",
     "check",
     "default_hidden_root",
     "default_root",
     "generate",
+    "optimal_nll",
+    "source_entropy",
     "verify",
 ]
 

@@ -11,14 +11,25 @@ from collections.abc import Callable
 
 import numpy as np
 
-from coursedata import raster
+from coursedata import raster, shapes
 
-VERSION = 1
+VERSION = 2
 CLASSES = ("background", "kart", "pickup", "nitro", "bomb", "projectile")
 SIZE = 64
 SPLIT_SIZES = {"train": 10_000, "valid": 2_000, "test": 2_000}
+KEYS = ("images", "labels")
 HIDDEN_KEYS = ("labels",)  # arrays of the test split that only the grader may see
-_CHUNK = 250  # images rendered at once: (250, 64, 64) float32 grids are 4 MB each
+_CHUNK = 250
+# Difficulty knobs (see datasets/images.md for the ladder they produce).
+CENTRE_JITTER_PX = 12.0  # object centre: image centre +- this
+MAX_TILT_DEG = 30  # heading: 0 or 180 degrees (a flip), tilted by up to this
+PALETTE_P = 0.6  # chance that an object's body takes its class's colour (a weak cue)
+# class palette colours (RGB), jittered by +-PALETTE_JITTER per channel
+PALETTE = np.array(
+    [[0, 0, 0], [220, 50, 40], [240, 200, 40], [40, 110, 235], [45, 45, 55], [235, 130, 30]],
+    dtype=np.int16,
+)
+PALETTE_JITTER = 50  # images rendered at once: (250, 64, 64) float32 grids are 4 MB each
 
 
 def balanced_labels(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -45,16 +56,16 @@ def render(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Draw one image per label: background, clutter, decoy, object, occluders, noise."""
     b = len(labels)
     img, bg = _background(b, rng)
-    for _ in range(4):  # clutter: up to 4 small distractors
-        _draw_distractor(img, bg, rng, active=rng.random(b) < 0.7, size_px=(2.5, 7.0))
+    for _ in range(3):  # clutter: up to 3 small distractors
+        _draw_distractor(img, bg, rng, active=rng.random(b) < 0.5, size_px=(2.0, 5.0))
     # a decoy the size of an object (a part of one, without its telltale details)
-    _draw_distractor(img, bg, rng, active=rng.random(b) < 0.6, size_px=(6.0, 11.0))
+    _draw_distractor(img, bg, rng, active=rng.random(b) < 0.3, size_px=(5.0, 8.0))
     cx, cy, size = _draw_object(img, bg, labels, rng)
     # partial occlusion: a small shape near the object's centre
-    occl = rng.random(b) < 0.5
+    occl = rng.random(b) < 0.3
     offset = rng.uniform(-1.0, 1.0, size=(2, b)).astype(np.float32) * size
-    _draw_distractor(img, bg, rng, active=occl, size_px=(2.0, 4.5), centre=(cx + offset[0], cy + offset[1]))
-    amp = rng.integers(2, 17, size=b, dtype=np.int16)
+    _draw_distractor(img, bg, rng, active=occl, size_px=(1.5, 3.5), centre=(cx + offset[0], cy + offset[1]))
+    amp = rng.integers(2, 11, size=b, dtype=np.int16)
     noise = rng.integers(-16, 17, size=img.shape, dtype=np.int16)
     img += noise * amp[:, None, None, None] // 16
     return np.clip(img, 0, 255).astype(np.uint8)
@@ -94,15 +105,9 @@ def _draw_distractor(
     kind = rng.integers(0, 4, size=b)
     aspect = np.float32(rng.uniform(0.4, 1.0))
     colour = _random_colour(b, rng, bg)
-    shapes = (
-        lambda u, v: raster.disc(u, v, 1.0),
-        lambda u, v: raster.box(u, v, 1.0, float(aspect)),
-        lambda u, v: raster.box(u, v, 1.2, 0.22),
-        lambda u, v: raster.triangle(u, v, -0.8, 1.0, 0.8),
-    )
-    for k, shape in enumerate(shapes):
+    for k, primitive in enumerate(shapes.PRIMITIVES):
         idx = np.flatnonzero(active & (kind == k))
-        _stamp(img, idx, cx, cy, size, deg, [(shape, colour)])
+        shapes.stamp(img, idx, (cx, cy, size, deg), [(primitive(float(aspect)), colour)])
 
 
 def _draw_object(
@@ -110,59 +115,19 @@ def _draw_object(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw each image's object (none for background); return its centre and size (px)."""
     b = len(labels)
-    cx, cy = rng.uniform(14, SIZE - 14, size=(2, b)).astype(np.float32)
-    size = rng.uniform(8.5, 13.0, size=b).astype(np.float32)
-    deg = rng.integers(0, 360, size=b)
-    body = _random_colour(b, rng, bg)
+    jitter = rng.uniform(-CENTRE_JITTER_PX, CENTRE_JITTER_PX, size=(2, b)).astype(np.float32)
+    cx, cy = np.float32(SIZE / 2) + jitter
+    size = rng.uniform(10.0, 14.0, size=b).astype(np.float32)
+    tilt = rng.integers(-MAX_TILT_DEG, MAX_TILT_DEG + 1, size=b)
+    deg = (tilt + 180 * rng.integers(0, 2, size=b)) % 360
+    shift = rng.integers(-PALETTE_JITTER, PALETTE_JITTER + 1, size=(b, 3), dtype=np.int16)
+    palette = np.clip(PALETTE[labels] + shift, 0, 255).astype(np.uint8)
+    use_palette = (rng.random(b) < PALETTE_P)[:, None]
+    body = raster.contrasting(np.where(use_palette, palette, rng.integers(0, 256, size=(b, 3), dtype=np.uint8)), bg)
     detail = _random_colour(b, rng, body)
     dark = rng.integers(0, 70, size=(b, 3), dtype=np.uint8)
-    parts = {
-        1: [  # kart: four dark wheels, a body and a cockpit
-            (lambda u, v: raster.box(np.abs(u), np.abs(v), 0.22, 0.16, 0.62, 0.6), dark),
-            (lambda u, v: raster.box(u, v, 1.0, 0.48), body),
-            (lambda u, v: raster.disc(u, v, 0.26, -0.15, 0.0), detail),
-        ],
-        2: [  # pickup: a gift box with a ribbon cross
-            (lambda u, v: raster.box(u, v, 0.75, 0.75), body),
-            (lambda u, v: raster.box(u, v, 0.75, 0.14) | raster.box(u, v, 0.14, 0.75), detail),
-        ],
-        3: [  # nitro: a bottle (body, neck), a dark cap and a band
-            (lambda u, v: raster.box(u, v, 0.8, 0.4, 0.2) | raster.box(u, v, 0.2, 0.17, -0.75), body),
-            (lambda u, v: raster.box(u, v, 0.08, 0.26, -1.0), dark),
-            (lambda u, v: raster.box(u, v, 0.13, 0.4, 0.35), detail),
-        ],
-        4: [  # bomb: a round body, a dark fuse and a spark
-            (lambda u, v: raster.disc(u, v, 0.72), body),
-            (lambda u, v: raster.box(u, v, 0.24, 0.07, 0.88), dark),
-            (lambda u, v: raster.disc(u, v, 0.2, 1.18, 0.0), detail),
-        ],
-        5: [  # projectile: swept fins, then a thin rocket with a pointed nose
-            (lambda u, v: raster.triangle(u, v, -0.95, -0.2, 0.5), detail),
-            (lambda u, v: raster.box(u, v, 0.7, 0.18) | raster.triangle(u, v, 0.7, 1.25, 0.18), body),
-        ],
-    }
-    for cls, shape_parts in parts.items():
-        _stamp(img, np.flatnonzero(labels == cls), cx, cy, size, deg, shape_parts)
+    colours = {"body": body, "detail": detail, "dark": dark}
+    for cls, name in enumerate(CLASSES[1:], start=1):
+        parts = [(shape, colours[role]) for shape, role in shapes.OBJECT_PARTS[name]]
+        shapes.stamp(img, np.flatnonzero(labels == cls), (cx, cy, size, deg), parts)
     return cx, cy, size
-
-
-Shape = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-def _stamp(
-    img: np.ndarray,
-    idx: np.ndarray,
-    cx: np.ndarray,
-    cy: np.ndarray,
-    size: np.ndarray,
-    deg: np.ndarray,
-    parts: list[tuple[Shape, np.ndarray]],
-) -> None:
-    """Paint `parts` (shape in object coordinates, colour (B, 3)) in order onto img[idx]."""
-    if len(idx) == 0:
-        return
-    u, v = raster.local_coords(cx[idx], cy[idx], size[idx], deg[idx], SIZE, SIZE)
-    sub = img[idx]
-    for shape, colour in parts:
-        raster.paint(sub, shape(u, v), colour[idx])
-    img[idx] = sub

@@ -24,3 +24,8 @@ def default_hidden_root() -> Path:
 def checksums_path() -> Path:
     """The committed sha256 of every split file made from the public and the dev seeds."""
     return _DATASETS_DIR / "checksums.json"
+
+
+def sources_path() -> Path:
+    """The optional instructor file naming real-data sources (see coursedata.sources)."""
+    return _DATASETS_DIR / "sources.json"

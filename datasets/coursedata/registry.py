@@ -9,7 +9,7 @@ from types import ModuleType
 
 import numpy as np
 
-from coursedata import images
+from coursedata import images, segmentation, sequences
 from coursedata.errors import DatasetError
 
 Tick = Callable[[int], None]
@@ -23,6 +23,7 @@ class DatasetSpec:
     name: str
     version: int
     split_sizes: dict[str, int]
+    keys: tuple[str, ...]  # the arrays of every split, e.g. ("images", "labels")
     hidden_keys: tuple[str, ...]
     build: Callable[[int, np.random.Generator, Tick | None], dict[str, np.ndarray]]
 
@@ -55,12 +56,17 @@ def _spec(module: ModuleType, name: str) -> DatasetSpec:
         name=name,
         version=module.VERSION,
         split_sizes=dict(module.SPLIT_SIZES),
+        keys=tuple(module.KEYS),
         hidden_keys=tuple(module.HIDDEN_KEYS),
         build=module.generate,
     )
 
 
-SPECS: dict[str, DatasetSpec] = {"images": _spec(images, "images")}
+SPECS: dict[str, DatasetSpec] = {
+    "images": _spec(images, "images"),
+    "segmentation": _spec(segmentation, "segmentation"),
+    "sequences": _spec(sequences, "sequences"),
+}
 DATASETS: tuple[str, ...] = tuple(SPECS)
 
 

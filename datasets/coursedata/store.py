@@ -19,8 +19,11 @@ from typing import Any
 import numpy as np
 
 from coursedata.errors import DatasetError
+from coursedata.images import CLASSES as IMAGE_CLASSES
+from coursedata.images import SIZE as IMAGE_SIZE
 from coursedata.paths import checksums_path, default_hidden_root, default_root
 from coursedata.registry import PUBLIC_SEED, DatasetSpec, get_spec, seed_id, seed_to_int
+from coursedata.sources import FolderSource, Source, configured_source
 
 Progress = bool | Callable[[int], None]
 PUBLIC = "public"  # the seed id recorded for train/valid
@@ -50,15 +53,24 @@ def generate(
     hidden_root: str | Path | None = None,
     hidden_seed: int | str | None = None,
     progress: Progress = True,
+    source: Source | None = None,
 ) -> None:
-    """Make the splits of `name` that are missing or stale; without a seed, no test split."""
+    """Make the splits of `name` that are missing or stale; without a seed, no test split.
+
+    With a real-data `source` (default: the one configured in the sources file, if any)
+    its files are installed instead of generated.
+    """
     spec = get_spec(name)
     dirs = _Dirs(spec.name, root, hidden_root)
     manifest = _load_manifest(dirs.public)
+    source = source if source is not None else configured_source(name)
+    if source is not None:
+        _install(spec, dirs, manifest, source)
+        return
     todo = [
         (split, seed)
         for split, seed in _wanted_splits(spec, hidden_seed)
-        if not _is_fresh(spec, dirs, manifest, split, seed)
+        if not _is_fresh(spec, dirs, manifest, split, _seed_label(seed))
     ]
     if not todo:
         return
@@ -68,17 +80,57 @@ def generate(
         _write_manifest(dirs.public, manifest)  # a crash mid-split leaves it marked stale
         rng = spec.rng(split, PUBLIC_SEED if seed == PUBLIC else seed_to_int(seed))
         arrays = spec.build(spec.split_sizes[split], rng, tick)
-        files = {}
-        for key, array in arrays.items():
-            hidden = split == "test" and key in spec.hidden_keys
-            path = (dirs.hidden if hidden else dirs.public) / f"{split}_{key}.npy"
-            files[dirs.label(path)] = _save(path, array)
-        manifest["splits"][split] = {
-            "version": spec.version,
-            "seed_id": PUBLIC if seed == PUBLIC else seed_id(seed),
-            "files": files,
+        _record(spec, dirs, manifest, split, _seed_label(seed), arrays)
+
+
+def _install(spec: DatasetSpec, dirs: _Dirs, manifest: dict[str, Any], source: Source) -> None:
+    """Install every split from a real-data source (skipped when already installed)."""
+    recorded = manifest["splits"]
+    if recorded and all(
+        _is_fresh(spec, dirs, manifest, split, source.key) for split in recorded
+    ):
+        return
+    if isinstance(source, FolderSource):
+        if spec.name != "images":
+            raise DatasetError(f"a folder source is only supported for images, not {spec.name!r}")
+        files = source.arrays(IMAGE_CLASSES, IMAGE_SIZE)
+    else:
+        files = source.arrays(_split_files(spec))
+    manifest["splits"] = {}
+    for split in spec.split_sizes:
+        arrays = {
+            fname.removeprefix(f"{split}_").removesuffix(".npy"): array
+            for fname, array in files.items()
+            if fname.startswith(f"{split}_")
         }
-        _write_manifest(dirs.public, manifest)
+        if arrays:
+            _record(spec, dirs, manifest, split, source.key, arrays)
+
+
+def _split_files(spec: DatasetSpec) -> set[str]:
+    return {f"{split}_{key}.npy" for split in spec.split_sizes for key in spec.keys}
+
+
+def _record(
+    spec: DatasetSpec,
+    dirs: _Dirs,
+    manifest: dict[str, Any],
+    split: str,
+    seed_label: str,
+    arrays: dict[str, np.ndarray],
+) -> None:
+    """Save one split's arrays (hidden ones under the hidden root) and note them."""
+    files = {}
+    for key, array in arrays.items():
+        hidden = split == "test" and key in spec.hidden_keys
+        path = (dirs.hidden if hidden else dirs.public) / f"{split}_{key}.npy"
+        files[dirs.label(path)] = _save(path, array)
+    manifest["splits"][split] = {"version": spec.version, "seed_id": seed_label, "files": files}
+    _write_manifest(dirs.public, manifest)
+
+
+def _seed_label(seed: Any) -> str:
+    return PUBLIC if seed == PUBLIC else seed_id(seed)
 
 
 def check(
@@ -94,9 +146,13 @@ def check(
     manifest = _load_manifest(dirs.public)
     expected = known_checksums().get(name, {})
     problems = []
-    for split, seed in _wanted_splits(spec, hidden_seed):
+    source = configured_source(name)
+    if source is not None:
+        wanted = [(split, source.key) for split in manifest["splits"]] or [("train", source.key)]
+    else:
+        wanted = [(split, _seed_label(seed)) for split, seed in _wanted_splits(spec, hidden_seed)]
+    for split, want_seed in wanted:
         entry = manifest["splits"].get(split)
-        want_seed = PUBLIC if seed == PUBLIC else seed_id(seed)
         if entry is None or entry["version"] != spec.version or entry["seed_id"] != want_seed:
             problems.append(f"{name}/{split}: missing or stale; run `grader data {name}`")
             continue
@@ -151,11 +207,10 @@ def _wanted_splits(spec: DatasetSpec, hidden_seed: int | str | None) -> list[tup
 
 
 def _is_fresh(
-    spec: DatasetSpec, dirs: _Dirs, manifest: dict[str, Any], split: str, seed: Any
+    spec: DatasetSpec, dirs: _Dirs, manifest: dict[str, Any], split: str, want_seed: str
 ) -> bool:
     """Cheap check: same version and seed, every file there with its recorded size and mtime."""
     entry = manifest["splits"].get(split)
-    want_seed = PUBLIC if seed == PUBLIC else seed_id(seed)
     if entry is None or entry.get("version") != spec.version or entry.get("seed_id") != want_seed:
         return False
     expected = known_checksums().get(spec.name, {})
