@@ -19,11 +19,11 @@ from .logger import TrainingLogger
 from .loop import evaluate, make_optimizer, train_one_epoch
 from .models import MLPClassifier
 
-HIDDEN_DIMS = (256, 128)
+HIDDEN_DIMS = (128,)
 DROPOUT = 0.1
-EPOCHS = 12
+EPOCHS = 6
 BATCH_SIZE = 128
-LR = 0.02
+LR = 0.01
 MOMENTUM = 0.9
 WEIGHT_DECAY = 1e-4
 TRAIN_EVAL_SAMPLES = 2000  # train/accuracy is measured on the first 2000 training images

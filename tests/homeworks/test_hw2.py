@@ -1,0 +1,156 @@
+"""Homework 2 end to end: the reference earns every point, the starter none, common
+mistakes (mutants of the reference) lose exactly the points meant to catch them, and the
+public tests pass on the reference.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import Mutant, make_mutant
+
+ROOT = Path(__file__).resolve().parents[2]
+SOLUTION = ROOT / "solutions" / "hw2"
+STARTER = ROOT / "assignments" / "hw2"
+SUITE = ROOT / "grader" / "suites" / "hw2"
+
+# The stub a starter test stops at first: every model and loop test builds an
+# MLPClassifier before anything else, and the run's logs need a finished training run.
+FIRST_STUB = {"1": "Task 1", "2": "Task 1", "3": "Task 1", "4": "Task 4", "5": "Task 5"}
+FIRST_STUB_BY_NUMBER = {"4.3": "Task 5"}
+
+# A dropout that ignores eval(): the functional form with training left at True.
+_ALWAYS_ON_DROPOUT = (
+    'type("AlwaysOnDropout", (nn.Module,), {"forward": lambda self, h, p=dropout: '
+    "torch.nn.functional.dropout(h, p, training=True)})()"
+)
+
+# `loses`: hidden tests (pytest -k names) that must lose points; `keeps`: tests that must
+# still pass, to show each check is aimed at the mistake and not at the whole task.
+MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
+    (Mutant("no_activation", "hw2/models.py",
+            "nn.Linear(width, int(hidden)), nn.ReLU(), nn.Dropout(dropout)",
+            "nn.Linear(width, int(hidden)), nn.Dropout(dropout)",
+            loses=("test_is_not_linear",)), ("test_parameter_count", "test_output_shape")),
+    (Mutant("dropout_on_in_eval", "hw2/models.py", "nn.Dropout(dropout)]", _ALWAYS_ON_DROPOUT + "]",
+            loses=("test_eval_mode_is_deterministic", "test_evaluate")),
+     ("test_dropout_active_in_train_mode", "test_parameter_count")),
+    (Mutant("all_zero_init", "hw2/models.py",
+            'nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")',
+            "nn.init.zeros_(module.weight)",
+            loses=("test_initial_logit_spread", "test_every_parameter_gets_a_gradient")),
+     ("test_output_shape",)),
+    (Mutant("default_init", "hw2/models.py", "        self.apply(init_weights)\n", "",
+            loses=("test_initial_logit_spread",)), ("test_every_parameter_gets_a_gradient",)),
+    (Mutant("detached_layer", "hw2/models.py", "return self.layers(x - 0.5)",
+            "return self.layers[-1](self.layers[:-1](x - 0.5).detach())",
+            loses=("test_every_parameter_gets_a_gradient",)),
+     ("test_is_not_linear", "test_initial_logit_spread")),
+    (Mutant("no_zero_grad", "hw2/loop.py", "        optimizer.zero_grad()\n", "",
+            loses=("test_train_one_epoch_matches_reference",)), ("test_evaluate",)),
+    (Mutant("returns_last_loss", "hw2/loop.py",
+            "return sum(batch_losses) / len(batch_losses)", "return batch_losses[-1]",
+            loses=("test_train_one_epoch_returns_mean_loss",)),
+     ("test_train_one_epoch_matches_reference",)),
+    (Mutant("evaluate_without_eval", "hw2/loop.py", "    model.eval()\n    correct", "    correct",
+            loses=("test_evaluate",)), ("test_train_one_epoch_returns_mean_loss",)),
+    (Mutant("wrong_tags", "hw2/logger.py", 'TRAIN_LOSS = "train/loss"', 'TRAIN_LOSS = "loss"',
+            loses=("test_training_logger_writes_scalars",)),
+     ("test_training_logger_without_log_dir",)),
+]
+
+
+def _keyword(names: tuple[str, ...]) -> str:
+    return " or ".join(names)
+
+
+def _docstring_names() -> dict[str, str]:
+    """A report's test name (the docstring's first line) -> the test function's name."""
+    names: dict[str, str] = {}
+    for path in SUITE.glob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                doc = ast.get_docstring(node) or node.name
+                names[doc.splitlines()[0].strip()] = node.name
+    return names
+
+
+_NAMES = _docstring_names()
+
+
+@pytest.mark.slow
+def test_reference_earns_every_point(graded) -> None:
+    report = graded("hw2", SOLUTION)
+    failed = {t.name: t.output for t in report.tests if t.status != "passed"}
+    assert not failed, failed
+    assert report.max_score == 100
+    assert report.score == 100
+    assert len(report.tests) == len(_NAMES)
+
+
+@pytest.mark.slow
+def test_starter_earns_nothing_and_says_not_implemented(graded) -> None:
+    report = graded("hw2", STARTER)
+    assert report.score == 0
+    assert len(report.tests) == len(_NAMES)
+    for t in report.tests:
+        task = FIRST_STUB_BY_NUMBER.get(t.number, FIRST_STUB[t.number.split(".")[0]])
+        assert t.output.startswith(f"not implemented yet: {task}"), (t.number, t.output)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("mutant", "keeps"), MUTANTS, ids=[m.name for m, _ in MUTANTS])
+def test_mutant_loses_its_points(graded, tmp_path: Path, mutant: Mutant,
+                                 keeps: tuple[str, ...]) -> None:
+    submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
+    report = graded("hw2", submission, keyword=_keyword(mutant.loses + keeps))
+    by_function = {_NAMES[t.name]: t for t in report.tests}
+    assert set(by_function) == set(mutant.loses + keeps), sorted(by_function)
+    for name in mutant.loses:
+        result = by_function[name]
+        assert result.score < result.max_score, f"{mutant.name} kept the points of {name}"
+    for name in keeps:
+        result = by_function[name]
+        assert result.score == result.max_score, f"{mutant.name} lost {name}: {result.output}"
+
+
+def test_public_tests_pass_on_the_reference() -> None:
+    env = {**os.environ, "PUBLIC_TESTS_TARGET": str(SOLUTION)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(STARTER / "tests")],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+
+
+def test_starter_keeps_the_solution_signatures() -> None:
+    """Same files, and every def/class of the reference exists in the starter, same arguments."""
+    ref_files = sorted(p.name for p in (SOLUTION / "hw2").glob("*.py"))
+    assert ref_files == sorted(p.name for p in (STARTER / "hw2").glob("*.py"))
+
+    def signatures(path: Path) -> set[str]:
+        tree = ast.parse(path.read_text())
+        return {f"{n.name}({ast.unparse(n.args)})" if not isinstance(n, ast.ClassDef) else n.name
+                for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+    for name in ref_files:
+        assert signatures(SOLUTION / "hw2" / name) == signatures(STARTER / "hw2" / name), name
+
+
+def test_given_files_match_the_reference() -> None:
+    """data.py and make_optimizer are given: the starter ships them complete."""
+    assert (STARTER / "hw2" / "data.py").read_text() == (SOLUTION / "hw2" / "data.py").read_text()
+
+    def make_optimizer_source(path: Path) -> str:
+        tree = ast.parse(path.read_text())
+        node = next(n for n in tree.body
+                    if isinstance(n, ast.FunctionDef) and n.name == "make_optimizer")
+        return ast.unparse(node)
+
+    assert (make_optimizer_source(STARTER / "hw2" / "loop.py")
+            == make_optimizer_source(SOLUTION / "hw2" / "loop.py"))
