@@ -54,11 +54,8 @@ def grade(
     if threads < 1:
         raise GraderError(f"threads must be at least 1, got {threads}")
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
-        os.chmod(tmp, 0o711)  # a sandbox user may pass through to its scratch folder
         root = locate_submission(submission, hw, Path(tmp) / "submission")
-        run_dir = Path(tmp) / "run"
-        run_dir.mkdir()
-        session = GradingSession(hw, root, device=device, threads=threads, workdir=run_dir)
+        session = GradingSession(hw, root, device=device, threads=threads)
         plugin = GraderPlugin(session)
         try:
             _run_suite(hw, plugin, keyword)

@@ -62,9 +62,9 @@ def _zygote_start(workdir: Path) -> float:
         zygote.close()
 
 
-def _worker_figures(hw: Homework, workdir: Path) -> tuple[float, float]:
+def _worker_figures(hw: Homework) -> tuple[float, float]:
     """(median worker start incl. first answer, median round trip of a small call), in s."""
-    session = GradingSession(hw, hw.starter_dir, device="cpu", threads=1, workdir=workdir)
+    session = GradingSession(hw, hw.starter_dir, device="cpu", threads=1)
     try:
         session.zygote.wait_ready()
         starts = []
@@ -88,11 +88,10 @@ def _worker_figures(hw: Homework, workdir: Path) -> tuple[float, float]:
 def run() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="grader-bench-") as tmp:
         root = Path(tmp)
-        root.chmod(0o711)  # workers running as the sandbox user pass through to their scratch
         body_log = root / "bodies.jsonl"
         hw = make_homework(root / "hw", body_log)
         zygote_s = _zygote_start(root / "zygote")
-        start_s, trip_s = _worker_figures(hw, root / "session")
+        start_s, trip_s = _worker_figures(hw)
         grade(hw, hw.starter_dir, threads=1, keyword="test_0")  # warm the shared zygote
         body_log.write_text("")
         begin = time.monotonic()

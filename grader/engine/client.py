@@ -29,8 +29,8 @@ from grader.errors import (
 )
 
 DEFAULT_TEST_TIMEOUT_S = 10.0
-EXIT_STATUS_WAIT_S = 3.0
-CLOSE_GRACE_S = 2.0  # a closed worker that has not exited by then is killed  # how long to wait for the zygote to report a dead worker's status
+EXIT_STATUS_WAIT_S = 3.0  # how long to wait for the zygote to report a dead worker's status
+CLOSE_GRACE_S = 2.0  # a closed worker that has not exited by then is killed
 
 
 def fmt_seconds(seconds: float) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from grader import sandbox
@@ -21,19 +22,21 @@ OUTPUT_CAP_BYTES = 64 * 1024
 
 class GradingSession:
     def __init__(
-        self, homework: Homework, submission_root: Path, *, device: str, threads: int, workdir: Path
+        self, homework: Homework, submission_root: Path, *, device: str, threads: int
     ) -> None:
-        """`submission_root` holds `<package>/`; `workdir` is a private temporary directory."""
+        """`submission_root` holds `<package>/`. Workers' scratch copies and exchange folders
+        live in a private temporary directory, removed by close()."""
         self.homework = homework
         self.submission_root = submission_root
         self.device = device
         self.threads = threads
-        self.workdir = workdir
-        workdir.mkdir(parents=True, exist_ok=True)
+        # Under the system temp dir, which every user may traverse (a pytest tmp_path or a
+        # caller's folder might not be, and the worker may run as the sandbox user).
+        self.workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
         self.data_dir, self.hidden_dir = _data_roots()
         self.policy = make_policy(device, threads, hidden=_hidden_paths(homework))
         if self.policy.uid is not None:
-            workdir.chmod(0o711)  # the sandbox user may enter, not list
+            self.workdir.chmod(0o711)  # the sandbox user may enter, not list
         self.notes: list[str] = []
         self._whitelist = homework.whitelist()
         self._modules = sorted(
