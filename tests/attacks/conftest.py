@@ -57,8 +57,18 @@ def record_verdict(request: pytest.FixtureRequest) -> Any:
     return record
 
 
+def _queued_for_user(session: pytest.Session) -> list[str]:
+    """Attacks this session will check in the "user" setting, in run order."""
+    names = []
+    for item in session.items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if params.get("setting") == "user" and "name" in params:
+            names.append(params["name"])
+    return names
+
+
 @pytest.fixture(scope="session")
-def attack_env() -> Iterator[AttackEnv]:
+def attack_env(request: pytest.FixtureRequest) -> Iterator[AttackEnv]:
     from grader.sandbox import privileges
 
     base = Path(tempfile.mkdtemp(prefix="grader-attacks-"))
@@ -80,6 +90,7 @@ def attack_env() -> Iterator[AttackEnv]:
         os.chmod(VICTIM_DIR / "suite", 0o755)
         if ensure_tester() is not None:
             give_to_tester(env.workspaces["user"])
+            env.submit_unprivileged(_queued_for_user(request.session))
     try:
         yield env
     finally:

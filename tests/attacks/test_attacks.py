@@ -4,6 +4,11 @@ Contained means: exactly the expected scores (never more than honest code), a va
 results.json written by the parent, nothing changed outside the scratch directory (the
 victim's suite and hidden labels, the repo's hidden trees, the fake results location),
 no planted file executed, no connection reached the listener, no process left alive.
+
+As root, the "user" setting is graded by a harness process run as the tester user, queued
+at session start, so it runs beside the "root" setting. Checks of shared state (victim
+tree, flags, listener) are made after every attack, so a breach by one setting could be
+reported by the other's test; the marker of leftover processes is per attack and setting.
 """
 
 from __future__ import annotations
@@ -63,7 +68,7 @@ def _worker_owned(trees: list[Path], uids: set[int]) -> list[str]:
 def _grade(env: AttackEnv, name: str, setting: str, ctx: Context) -> dict[str, Any]:
     if setting == "root" or os.geteuid() != 0:
         return run_attack(name, ctx)
-    return env.unprivileged({"attack": name, "context": ctx.__dict__})
+    return env.unprivileged_outcome(name)  # queued at session start, graded as the tester
 
 
 def _check_scores(attack_name: str, outcome: dict[str, Any]) -> list[str]:
@@ -102,15 +107,8 @@ def test_attack_is_contained(
         pytest.skip("the grader is not running as root here")
     if setting == "user" and os.geteuid() == 0 and ensure_tester() is None:
         pytest.fail("running as root but cannot create the unprivileged user grader-tester")
-    index = [a.name for a in ATTACKS].index(name)
-    marker = f"86400.{1 + (setting == 'user')}{index:02d}{os.getpid() % 10000:04d}"
-    ctx = Context(
-        workspace=str(attack_env.workspaces[setting]),
-        results_dir=str(attack_env.results_dirs[setting]),
-        flag_dir=str(attack_env.flag_dir),
-        marker=marker,
-        port=attack_env.listener.port,
-    )
+    ctx = attack_env.context(name, setting)
+    marker = ctx.marker
     victim_before = tree_digest(VICTIM_DIR)
     accepted_before = attack_env.listener.accepted
 
