@@ -1,0 +1,322 @@
+"""Instructor-only difficulty ladder for the embedded datasets (never shipped to students).
+
+    python tools/ladder.py images [--models linear,mlp,cnn,resnet] [--budget 60]
+    python tools/ladder.py segmentation
+    python tools/ladder.py sequences
+
+Trains each baseline on the public train split and prints its valid metric after each
+epoch, with the wall time and the CPU time per thread (CPU seconds / threads: close to the
+wall time an uncontended machine would need, so the numbers survive a busy machine).
+The cards in datasets/*.md quote its output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import coursedata
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+class Clock:
+    """Wall time and CPU time per thread since construction."""
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+        self.wall0 = time.perf_counter()
+        self.cpu0 = time.process_time()
+
+    def wall(self) -> float:
+        return time.perf_counter() - self.wall0
+
+    def cpu(self) -> float:
+        return (time.process_time() - self.cpu0) / self.threads
+
+
+# ---------------------------------------------------------------- images: models
+
+
+class Centre(nn.Module):
+    """Pixels in [0, 1] -> roughly zero mean, unit scale (large flat inputs need it)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - 0.5) * 4.0
+
+
+def linear_model() -> nn.Module:
+    return nn.Sequential(Centre(), nn.Flatten(), nn.Linear(3 * 64 * 64, 6))
+
+
+def mlp_model() -> nn.Module:
+    return nn.Sequential(
+        Centre(), nn.Flatten(), nn.Linear(3 * 64 * 64, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+        nn.Linear(128, 6),
+    )
+
+
+def cnn_model() -> nn.Module:
+    """The homework's small CNN: strided convs, global average pool (position invariance)."""
+    def block(cin: int, cout: int) -> nn.Module:
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=2, padding=1), nn.ReLU())
+
+    return nn.Sequential(
+        Centre(), block(3, 16), block(16, 32), block(32, 64), block(64, 64),  # (B, 64, 4, 4)
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 6),
+    )
+
+
+class Residual(nn.Module):
+    def __init__(self, cin: int, cout: int, stride: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
+            nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout),
+        )
+        self.skip = (
+            nn.Identity() if stride == 1 and cin == cout
+            else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(self.body(x) + self.skip(x))
+
+
+def resnet_model() -> nn.Module:
+    return nn.Sequential(
+        nn.Conv2d(3, 24, 3, 2, 1, bias=False), nn.BatchNorm2d(24), nn.ReLU(),  # (B, 24, 32, 32)
+        Residual(24, 32, 2), Residual(32, 64, 2), Residual(64, 96, 2),  # (B, 96, 4, 4)
+        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(96, 6),
+    )
+
+
+def augment(x: torch.Tensor) -> torch.Tensor:
+    """Random flips and 90-degree turns (the classes are rotation invariant): (B, 3, H, W)."""
+    if torch.rand(()) < 0.5:
+        x = x.flip(3)
+    return torch.rot90(x, int(torch.randint(0, 4, ())), dims=(2, 3))
+
+
+IMAGE_MODELS: dict[str, tuple[Callable[[], nn.Module], float, bool]] = {
+    # name: (constructor, Adam learning rate, augmentation)
+    "linear": (linear_model, 1e-4, False),
+    "mlp": (mlp_model, 1e-4, False),
+    "cnn": (cnn_model, 2e-3, False),
+    "resnet": (resnet_model, 3e-3, True),
+}
+
+
+def batches(x: torch.Tensor, y: torch.Tensor, size: int, shuffle: bool) -> Iterator[Batch]:
+    order = torch.randperm(len(x)) if shuffle else torch.arange(len(x))
+    for start in range(0, len(x), size):
+        idx = order[start:start + size]
+        yield x[idx].float().div_(255.0), y[idx]
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for xb, yb in batches(x, y, 500, shuffle=False):
+            correct += int((model(xb).argmax(1) == yb).sum())
+    model.train()
+    return correct / len(x)
+
+
+def ladder_images(root: Path, models: list[str], budget_s: float, threads: int) -> None:
+    train = coursedata.ImageClassification(root, "train")
+    valid = coursedata.ImageClassification(root, "valid")
+    for name in models:
+        make, lr, aug = IMAGE_MODELS[name]
+        torch.manual_seed(0)
+        model = make()
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        clock = Clock(threads)
+        epoch = 0
+        best = 0.0
+        while clock.cpu() < budget_s:
+            epoch += 1
+            for xb, yb in batches(train.images, train.labels, 128, shuffle=True):
+                loss = F.cross_entropy(model(augment(xb) if aug else xb), yb)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            acc = accuracy(model, valid.images, valid.labels)
+            best = max(best, acc)
+            print(f"images {name:7s} epoch {epoch:3d}  valid acc {acc:.3f}  "
+                  f"wall {clock.wall():6.1f}s  cpu/thread {clock.cpu():6.1f}s", flush=True)
+        print(f"images {name:7s} RESULT best valid acc {best:.3f} in {epoch} epochs", flush=True)
+
+
+# ---------------------------------------------------------------- segmentation
+
+
+def colour_model() -> nn.Module:
+    """Per-pixel colour classifier: 1x1 convolutions see one pixel, no context."""
+    return nn.Sequential(Centre(), nn.Conv2d(3, 32, 1), nn.ReLU(), nn.Conv2d(32, 32, 1),
+                         nn.ReLU(), nn.Conv2d(32, 5, 1))
+
+
+class FCN(nn.Module):
+    """A small U-Net: two downsamplings, upsampling with skip connections."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        def conv(cin: int, cout: int, stride: int = 1) -> nn.Module:
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU())
+        self.e1, self.e2, self.e3 = conv(3, 16), conv(16, 32, 2), conv(32, 64, 2)
+        self.d2 = conv(64 + 32, 32)
+        self.d1 = conv(32 + 16, 16)
+        self.head = nn.Conv2d(16, 5, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x - 0.5) * 4.0
+        a = self.e1(x)  # (B, 16, 96, 128)
+        b = self.e2(a)  # (B, 32, 48, 64)
+        c = self.e3(b)  # (B, 64, 24, 32)
+        up = F.interpolate(c, scale_factor=2.0)
+        d = self.d2(torch.cat([up, b], 1))  # (B, 32, 48, 64)
+        d = self.d1(torch.cat([F.interpolate(d, scale_factor=2.0), a], 1))  # (B, 16, 96, 128)
+        return self.head(d)
+
+
+def mean_iou(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """(mean IoU over the 5 classes, pixel accuracy) on uint8 images x and masks y."""
+    model.eval()
+    inter = torch.zeros(5)
+    union = torch.zeros(5)
+    correct = 0
+    with torch.no_grad():
+        for xb, yb in batches(x, y, 50, shuffle=False):
+            pred = model(xb).argmax(1)
+            yb = yb.long()
+            correct += int((pred == yb).sum())
+            for k in range(5):
+                inter[k] += ((pred == k) & (yb == k)).sum()
+                union[k] += ((pred == k) | (yb == k)).sum()
+    model.train()
+    return float((inter / union.clamp(min=1)).mean()), correct / y.numel()
+
+
+def ladder_segmentation(root: Path, models: list[str], budget_s: float, threads: int) -> None:
+    train = coursedata.Segmentation(root, "train")
+    valid = coursedata.Segmentation(root, "valid")
+    makers: dict[str, Callable[[], nn.Module]] = {"colour": colour_model, "fcn": FCN}
+    for name in models:
+        torch.manual_seed(0)
+        model = makers[name]()
+        opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+        clock = Clock(threads)
+        epoch, best = 0, (0.0, 0.0)
+        while clock.cpu() < budget_s:
+            epoch += 1
+            for xb, yb in batches(train.images, train.masks, 32, shuffle=True):
+                loss = F.cross_entropy(model(xb), yb.long())
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            miou, acc = mean_iou(model, valid.images, valid.masks)
+            best = max(best, (miou, acc))
+            print(f"segmentation {name:6s} epoch {epoch:3d}  valid mIoU {miou:.3f}  pixel acc "
+                  f"{acc:.3f}  wall {clock.wall():6.1f}s  cpu/thread {clock.cpu():6.1f}s", flush=True)
+        print(f"segmentation {name:6s} RESULT best valid mIoU {best[0]:.3f} (pixel acc "
+              f"{best[1]:.3f}) in {epoch} epochs", flush=True)
+
+
+# ---------------------------------------------------------------- sequences
+
+
+class CharGRU(nn.Module):
+    def __init__(self, vocab: int, hidden: int = 128) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(vocab, 32)
+        self.rnn = nn.GRU(32, hidden, batch_first=True)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        h, _ = self.rnn(self.embed(tokens))  # (B, L, hidden)
+        return self.out(h)  # (B, L, V): logits for the next character
+
+
+def rnn_nll(model: nn.Module, tokens: torch.Tensor) -> float:
+    """Mean NLL (nats) of characters 1..L-1 given their prefixes."""
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, len(tokens), 500):
+            tb = tokens[start:start + 500].long()
+            logits = model(tb[:, :-1])
+            total += float(F.cross_entropy(logits.transpose(1, 2), tb[:, 1:], reduction="sum"))
+    model.train()
+    return total / (len(tokens) * (tokens.shape[1] - 1))
+
+
+def ladder_sequences(root: Path, budget_s: float, threads: int) -> None:
+    train = coursedata.Sequences(root, "train").tokens
+    valid = coursedata.Sequences(root, "valid").tokens
+    v = len(coursedata.VOCAB)
+    floor = coursedata.optimal_nll(valid.numpy())[:, 1:].mean()
+    print(f"sequences source (optimal) NLL {floor:.3f} nats/char (valid, characters 1..L-1)")
+    tr = train.long()
+    counts = torch.full((v, v), 0.1)
+    counts.index_put_((tr[:, :-1].reshape(-1), tr[:, 1:].reshape(-1)),
+                      torch.ones(tr[:, 1:].numel()), accumulate=True)
+    logp = (counts / counts.sum(1, keepdim=True)).log()
+    va = valid.long()
+    bigram = float(-logp[va[:, :-1], va[:, 1:]].mean())
+    print(f"sequences bigram NLL {bigram:.3f} nats/char")
+    torch.manual_seed(0)
+    model = CharGRU(v)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    clock = Clock(threads)
+    epoch, best = 0, float("inf")
+    while clock.cpu() < budget_s:
+        epoch += 1
+        for start in range(0, len(train), 64):
+            tb = train[start:start + 64].long()  # rows are i.i.d.: no shuffling needed
+            loss = F.cross_entropy(model(tb[:, :-1]).transpose(1, 2), tb[:, 1:])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        nll = rnn_nll(model, valid)
+        best = min(best, nll)
+        print(f"sequences gru epoch {epoch:3d}  valid NLL {nll:.3f}  wall {clock.wall():6.1f}s  "
+              f"cpu/thread {clock.cpu():6.1f}s", flush=True)
+    print(f"sequences RESULT source {floor:.3f}  bigram {bigram:.3f}  GRU {best:.3f} nats/char "
+          f"({epoch} epochs)", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("dataset", choices=coursedata.DATASETS)
+    parser.add_argument("--models", default=None, help="comma-separated subset (default: all)")
+    parser.add_argument("--budget", type=float, default=60.0,
+                        help="CPU seconds per thread per model (default: 60)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads (default: 2)")
+    parser.add_argument("--root", default=None,
+                        help="data root (default: a fresh temporary directory)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(args.root) if args.root else Path(tmp)
+        coursedata.generate(args.dataset, root=root, progress=False)
+        if args.dataset == "images":
+            names = args.models.split(",") if args.models else list(IMAGE_MODELS)
+            ladder_images(root, names, args.budget, args.threads)
+        elif args.dataset == "segmentation":
+            names = args.models.split(",") if args.models else ["colour", "fcn"]
+            ladder_segmentation(root, names, args.budget, args.threads)
+        else:
+            ladder_sequences(root, args.budget, args.threads)
+
+
+if __name__ == "__main__":
+    main()
