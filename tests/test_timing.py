@@ -1,7 +1,8 @@
 """Timed training: device choice, calibration and its cache, budgets, and a toy homework
 whose training runs past its budget (tests/timing_toy).
 
-The real calibrations here run the benchmark for 1 and 2 threads once each (a few seconds);
+The real calibrations run the benchmark for 1 and 2 threads once each (marked slow: a few
+seconds each on a quiet machine, much more while others load it, mostly importing torch);
 the toy homework is graded three times (marked slow: about 45 s on a loaded 2-core machine,
 most of it starting the zygote that imports torch).
 """
@@ -11,14 +12,12 @@ from __future__ import annotations
 import json
 import math
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from helpers import Mutant, make_mutant
-from timing_toy import make_data, make_toy, shared_cache_dir
+from timing_toy import make_toy, shared_cache_dir, toy_environment
 
 from grader import training
 from grader.errors import GraderError
@@ -152,6 +151,7 @@ def test_budget_note() -> None:
     assert note.endswith("(this machine does 20.00x reference; budgets assume at most 5x)")
 
 
+@pytest.mark.slow
 def test_real_calibration_depends_on_threads(
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
@@ -164,7 +164,7 @@ def test_real_calibration_depends_on_threads(
 
     monkeypatch.setenv("GRADER_CACHE_DIR", str(shared_cache_dir(tmp_path_factory.getbasetemp())))
     assert main(["calibrate", "--device", "cpu", "--threads", "1"]) == 0
-    line = capsys.readouterr().out.strip()
+    line = capsys.readouterr().out.splitlines()[0]  # a warning may follow on a busy machine
     assert re.fullmatch(
         r"cpu, 1 thread: \d+\.\d\dx reference \(\d+\.\d\d s workload\); cached in .*", line
     ), line
@@ -182,7 +182,8 @@ def test_real_calibration_depends_on_threads(
 # ---- a toy homework whose training can run past its budget ---------------------------------
 
 
-SLEEPY = Mutant("sleepy", "timetoy/train.py", "SLEEP_S = 0.0", "SLEEP_S = 60.0", ("trains",))
+# Sleeps far longer than any budget a loaded machine could calibrate to for 1.5 units.
+SLEEPY = Mutant("sleepy", "timetoy/train.py", "SLEEP_S = 0.0", "SLEEP_S = 300.0", ("trains",))
 NOT_A_MODEL = Mutant("not_a_model", "timetoy/train.py", "    return model\n", "    return 3\n", ())
 
 
@@ -194,27 +195,15 @@ def toy_reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
 
     root = tmp_path_factory.mktemp("timing_toy")
     homework = make_toy(root / "hw")
-    # The data must be readable by the sandbox's unprivileged user: pytest's tmp folders
-    # are private to the user running the tests.
-    data_root = Path(tempfile.mkdtemp(prefix="grader-timing-toy-"))
-    data_root.chmod(0o755)
-    make_data(data_root / "data", data_root / "hidden")
     solution = root / "hw" / "solution"
-    try:
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("COURSEDATA_DIR", str(data_root / "data"))
-            patch.setenv("COURSEDATA_HIDDEN_DIR", str(data_root / "hidden"))
-            patch.setenv("GRADER_CACHE_DIR", str(shared_cache_dir(tmp_path_factory.getbasetemp())))
-            patch.setattr(training, "_calibrations", {})
-            reports = {"solution": grade(homework, solution, device="cpu", threads=1)}
-            for mutant, keyword in ((SLEEPY, None), (NOT_A_MODEL, "trains_in_budget")):
-                submission = make_mutant(solution, mutant, root / mutant.name)
-                reports[mutant.name] = grade(
-                    homework, submission, device="cpu", threads=1, keyword=keyword
-                )
-        yield reports
-    finally:
-        shutil.rmtree(data_root, ignore_errors=True)
+    with toy_environment(tmp_path_factory.getbasetemp()):
+        reports = {"solution": grade(homework, solution, device="cpu", threads=1)}
+        for mutant, keyword in ((SLEEPY, None), (NOT_A_MODEL, "trains_in_budget")):
+            submission = make_mutant(solution, mutant, root / mutant.name)
+            reports[mutant.name] = grade(
+                homework, submission, device="cpu", threads=1, keyword=keyword
+            )
+    yield reports
 
 
 def _by_name(report: GradeReport) -> dict[str, tuple[float, str]]:
@@ -245,7 +234,7 @@ def test_toy_over_budget_scores_zero_but_other_tests_run(
     )
     assert match, output
     allowed, stopped = float(match[1]), float(match[2])
-    assert stopped > allowed * 1.1 and stopped < 50  # killed, not waited for the 60 s sleep
+    assert allowed * 1.1 < stopped < 250  # killed, not waited for the 300 s sleep
     assert tests["test accuracy"][0] == 0 and "longer than its budget" in tests["test accuracy"][1]
     assert tests["the model gives one logit per class"][0] == 1  # needs no training: still runs
 

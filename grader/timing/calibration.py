@@ -5,11 +5,11 @@ machine (this project's 2-core CI machine with 2 torch threads). `calibrate` tim
 fixed workload of `grader.timing.workload` on a device with a thread count and turns the
 result into `Calibration.speed` (0.8 = this machine needs 1.25 s per unit).
 
-The benchmark runs in a short-lived subprocess of the trusted parent, never in a worker
-that runs student code: it gets the same pinned thread count as the workers, and the
-parent never initialises CUDA (a parent holding a CUDA context cannot fork usable workers).
-Results are cached in a JSON file keyed by host, CPU model, device, thread count, torch
-version and workload version.
+The benchmark (`grader.timing.benchmark`) runs in a short-lived subprocess of the trusted
+parent, never in a worker that runs student code: it gets the same pinned thread count as
+the workers, and the grading process never initialises CUDA (no GPU memory held, nothing
+fork-unsafe). Results are cached in a JSON file keyed by host, CPU model, device, thread
+count, torch version and workload version.
 """
 
 from __future__ import annotations
@@ -191,14 +191,14 @@ def _write_cache(path: Path, entries: dict[str, Any]) -> bool:
 
 
 def _measure_in_subprocess(device: str, threads: int) -> Calibration:
-    """Run `python -m grader.timing.calibration` and build a Calibration from its JSON."""
+    """Run `python -m grader.timing.benchmark` and build a Calibration from its JSON."""
     from grader.timing.workload import KERNELS, speed_of
 
     n = str(threads)
     env = dict(os.environ, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n)
     project_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "grader.timing.calibration", device, n]
+    command = [sys.executable, "-m", "grader.timing.benchmark", device, n]
     load_before = _load_average()
     try:
         done = subprocess.run(
@@ -291,33 +291,3 @@ def accelerator_name(device: str) -> str:
         return "unknown gpu"
     names = sorted({line.strip() for line in done.stdout.splitlines() if line.strip()})
     return " + ".join(names) or "unknown gpu"
-
-
-def _measure_here(device: str, threads: int) -> dict[str, Any]:
-    """The subprocess side: time the workload in this process and describe the device."""
-    import time
-
-    import torch
-
-    from grader.timing.workload import run_workload
-
-    start = time.perf_counter()
-    torch.set_num_threads(threads)
-    kind = device_type(device)
-    if kind == "cuda":
-        name = torch.cuda.get_device_name(torch.device(device))
-    elif kind == "mps":
-        name = f"Apple MPS ({cpu_model()})"
-    else:
-        name = cpu_model()
-    kernel_seconds = run_workload(device)
-    return {
-        "device_name": name,
-        "kernel_seconds": kernel_seconds,
-        "duration_s": time.perf_counter() - start,
-    }
-
-
-if __name__ == "__main__":
-    # python -m grader.timing.calibration DEVICE THREADS -> one JSON line on stdout
-    print(json.dumps(_measure_here(sys.argv[1], int(sys.argv[2]))))
