@@ -404,6 +404,19 @@ def test_protect_closes_paths_to_the_sandbox_user(open_dir: Path) -> None:
     assert privileges.readable_by(*ids, [secret]) == {str(secret): False}
 
 
+@linux_only
+def test_probe_reports_layers_that_are_off() -> None:
+    """The probe reports what the trial worker could do, not what was configured."""
+    from grader.sandbox.probe import run_probe
+
+    off = _policy(deny_network=False, pid_namespace=False, hide_paths=False)
+    report = run_probe(off)
+    assert "OPEN" in report.inactive["network"]
+    for layer in ("network namespace", "pid namespace", "mount namespace"):
+        assert layer in report.inactive, report.lines()
+    assert "seccomp" in report.inactive
+
+
 def _doctor(cmd_prefix: Callable[[list[str]], list[str]], cwd: Path) -> dict[str, Any]:
     cmd = cmd_prefix([PY, "-m", "grader", "doctor", "--json"])
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=cwd, check=False)
