@@ -449,7 +449,7 @@ def hw1_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.mark.slow
-def test_hw1_autograder_solution_full_marks_starter_zero(hw1_root: Path) -> None:
+def test_hw1_autograder_gives_the_solution_full_marks(hw1_root: Path) -> None:
     hw = homeworks.get("hw1")
     env = _project_data_env()
     solved = _submit(hw1_root, hw.solution_dir / "hw1", env=env)
@@ -457,8 +457,6 @@ def test_hw1_autograder_solution_full_marks_starter_zero(hw1_root: Path) -> None
     assert not failed, failed
     total = sum(t["max_score"] for t in solved["tests"])
     assert total > 0 and solved["score"] == pytest.approx(total)
-    starter = _submit(hw1_root, hw.starter_dir / "hw1", env=env)
-    assert starter["score"] == 0, [(t["name"], t["score"]) for t in starter["tests"]]
 
 
 SLEEPY_TEST = '''

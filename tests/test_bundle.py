@@ -38,6 +38,7 @@ def _student_copy(toy: Homework, tmp_path: Path) -> Path:
     return work
 
 
+@pytest.mark.slow
 def test_bundle_zips_the_package_without_clutter_and_grades(toy, tmp_path: Path) -> None:
     info = bundle(toy, package_dir=_student_copy(toy, tmp_path), out=tmp_path / "sub.zip")
     with zipfile.ZipFile(info.path) as archive:
