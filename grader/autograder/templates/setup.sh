@@ -9,7 +9,8 @@ export GRADER_AUTOGRADER_ROOT="${GRADER_AUTOGRADER_ROOT:-/autograder}"
 . "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/env.sh"
 
 if [ "${GRADER_SETUP_SKIP_INSTALL:-0}" != 1 ]; then
-    if ! python3 -m venv --help >/dev/null 2>&1; then
+    # Ubuntu ships `venv` without ensurepip unless python3-venv is installed.
+    if ! python3 -c "import ensurepip, venv" >/dev/null 2>&1; then
         apt-get update
         DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
             python3 python3-venv python3-pip
