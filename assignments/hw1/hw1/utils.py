@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, TensorDataset, default_collate
 
 from .models import LinearClassifier
 
@@ -26,8 +26,16 @@ def load_data(
     """
     from coursedata import ImageClassification  # given; part of the course environment
 
-    dataset = ImageClassification(Path(data_dir), split)
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle)
+    data = ImageClassification(Path(data_dir), split)
+    # Batches are gathered as uint8 and scaled once per batch: 4x less memory traffic than
+    # scaling image by image, which matters on a 2-core laptop.
+    pairs = TensorDataset(data.images, data.labels)  # uint8 (N, 3, 64, 64), int64 (N,)
+    return DataLoader(pairs, batch_size=batch_size, shuffle=shuffle, collate_fn=_to_float)
+
+
+def _to_float(batch: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Tensor, torch.Tensor]:
+    images, labels = default_collate(batch)  # (B, 3, 64, 64) uint8, (B,) int64
+    return images.float().div_(255.0), labels
 
 
 def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
