@@ -85,13 +85,18 @@ def _marker_alive(marker: str) -> bool:
 
 
 def _spawn_escapee(marker: str) -> None:
-    """Fork a grandchild that calls setsid and sleeps (exec'd, so its cmdline holds marker)."""
+    """Fork a grandchild that calls setsid and execs `sleep marker`; return once it has
+    (the pipe's write end is close-on-exec, so EOF means the exec happened)."""
+    read_fd, write_fd = os.pipe()
     if os.fork() == 0:
+        os.close(read_fd)
         os.setsid()
         if os.fork() == 0:
             os.execv("/bin/sleep", ["/bin/sleep", marker])
         os._exit(0)
-    time.sleep(0.2)
+    os.close(write_fd)
+    os.read(read_fd, 1)
+    os.close(read_fd)
 
 
 # -- the layers inside a worker ---------------------------------------------------------
