@@ -70,7 +70,9 @@ def run_sandboxed(
     return (json.loads(data) if data else None), status
 
 
-def _marker_alive(marker: str) -> bool:
+def _marker_pids(marker: str) -> list[int]:
+    """Live processes whose command line holds marker (sleepers this test started)."""
+    pids = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -78,10 +80,23 @@ def _marker_alive(marker: str) -> bool:
                     if marker.encode() in fh.read():
                         with open(f"/proc/{entry}/stat") as st:
                             if st.read().rsplit(")", 1)[1].split()[0] != "Z":
-                                return True
+                                pids.append(int(entry))
             except OSError:
                 continue
-    return False
+    return pids
+
+
+def _marker_alive(marker: str) -> bool:
+    return bool(_marker_pids(marker))
+
+
+@pytest.fixture
+def marker() -> Iterator[str]:
+    """A unique `sleep` argument; any sleeper still holding it is killed afterwards."""
+    value = f"{2000 + os.getpid() % 1000}.{time.monotonic_ns() % 10**9}"
+    yield value
+    for pid in _marker_pids(value):
+        os.kill(pid, signal.SIGKILL)
 
 
 def _spawn_escapee(marker: str) -> None:
@@ -262,8 +277,9 @@ def test_relay_mirrors_a_fatal_signal(tmp_path: Path) -> None:
 
 @linux_only
 @pytest.mark.parametrize("pid_namespace", [True, False], ids=["pidns", "subreaper"])
-def test_kill_tree_reaches_setsid_grandchildren(tmp_path: Path, pid_namespace: bool) -> None:
-    marker = f"{1000 + os.getpid() % 1000}.{int(pid_namespace)}{time.monotonic_ns() % 10**6}"
+def test_kill_tree_reaches_setsid_grandchildren(
+    tmp_path: Path, pid_namespace: bool, marker: str
+) -> None:
     policy = _policy(pid_namespace=pid_namespace)
     workdir = _workdir(tmp_path, policy)
     read_fd, write_fd = os.pipe()
@@ -289,8 +305,9 @@ def test_kill_tree_reaches_setsid_grandchildren(tmp_path: Path, pid_namespace: b
 
 @linux_only
 @pytest.mark.parametrize("pid_namespace", [True, False], ids=["pidns", "subreaper"])
-def test_relay_cleans_up_when_the_worker_exits(tmp_path: Path, pid_namespace: bool) -> None:
-    marker = f"{2000 + os.getpid() % 1000}.{int(pid_namespace)}{time.monotonic_ns() % 10**6}"
+def test_relay_cleans_up_when_the_worker_exits(
+    tmp_path: Path, pid_namespace: bool, marker: str
+) -> None:
     policy = _policy(pid_namespace=pid_namespace)
     seen, status = run_sandboxed(lambda: _spawn_escapee(marker), policy,
                                  _workdir(tmp_path, policy))  # fmt: skip
