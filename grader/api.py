@@ -94,7 +94,7 @@ def _run_suite(hw: Homework, plugin: GraderPlugin, keyword: str | None) -> None:
     ]
     if keyword:
         args += ["-k", keyword]
-    with _clean_pytest_env(), contextlib.redirect_stdout(io.StringIO()):
+    with _clean_pytest_env(), _quiet():
         try:
             code = pytest.main(args, plugins=[plugin])
         finally:
@@ -103,6 +103,8 @@ def _run_suite(hw: Homework, plugin: GraderPlugin, keyword: str | None) -> None:
         raise GraderError(
             f"the hidden suite of {hw.name} could not be loaded: {plugin.collect_errors[0]}"
         )
+    if code == pytest.ExitCode.USAGE_ERROR:
+        raise GraderError(f"pytest refused its arguments (is -k {keyword!r} a valid expression?)")
     if code not in (
         pytest.ExitCode.OK,
         pytest.ExitCode.TESTS_FAILED,
@@ -111,6 +113,13 @@ def _run_suite(hw: Homework, plugin: GraderPlugin, keyword: str | None) -> None:
         raise GraderError(
             f"pytest could not run the hidden suite of {hw.name} (exit code {int(code)})"
         )
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """pytest's own messages (a bad -k expression) become our one-line GraderError."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        yield
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -18,6 +19,8 @@ from grader.errors import GraderError, StudentCodeError
 from grader.homeworks import PROJECT_ROOT, Homework
 
 OUTPUT_CAP_BYTES = 64 * 1024
+PRELOADABLE = ("torchvision", "coursedata")  # safe to import in the zygote, slow in a worker
+WORKER_START_LIMIT_S = 120.0  # sandbox set-up on a heavily loaded machine
 
 
 class GradingSession:
@@ -46,7 +49,8 @@ class GradingSession:
         self._open: list[RemotePackage] = []
         self._spare: WorkerClient | None = None
         self.prefork = True
-        self.zygote = shared_zygote(threads)  # imports torch in parallel with collection
+        # imports torch in parallel with the collection of the suite
+        self.zygote = shared_zygote(threads, heavy_imports(homework))
 
     def spawn(self, time_limit_s: float | None = None, *, seed: int = 0) -> RemotePackage:
         """A fresh worker on a fresh scratch copy of the submission. Close it when done.
@@ -59,7 +63,8 @@ class GradingSession:
         student = RemotePackage(client, self.homework.package)
         self._open.append(student)
         try:
-            client.request("seed", {"seed": int(seed)}, "the worker's start")
+            with client.time_limit(WORKER_START_LIMIT_S):  # not the test's limit: no student code
+                client.request("seed", {"seed": int(seed)}, "the worker's start")
         except StudentCodeError as exc:  # no student code has run yet: an engine problem
             raise GraderError(f"a grading worker failed to start: {exc.student_message}") from None
         finally:
@@ -116,6 +121,15 @@ class GradingSession:
             self._spare.close()
             self._spare = None
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def heavy_imports(homework: Homework) -> tuple[str, ...]:
+    """The slow-to-import packages the starter uses: the zygote imports them once."""
+    pattern = re.compile(rf"^\s*(?:import|from)\s+({'|'.join(PRELOADABLE)})\b", re.MULTILINE)
+    found: set[str] = set()
+    for path in (homework.starter_dir / homework.package).rglob("*.py"):
+        found.update(pattern.findall(path.read_text(errors="replace")))
+    return tuple(sorted(found))
 
 
 def make_policy(device: str, threads: int, hidden: tuple[Path, ...] = ()) -> sandbox.SandboxPolicy:

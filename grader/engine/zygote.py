@@ -1,6 +1,7 @@
 """The zygote: a process that has imported torch once and forks one worker per request.
 
-Started by the parent as `python -I -m grader.engine.zygote <control-fd>` with the minimal
+Started by the parent as `python -I -m grader.engine.zygote <control-fd> [module ...]`
+(the modules to import besides torch) with the minimal
 environment of `grader.sandbox.worker_env`. It never touches CUDA, so a forked worker may
 still initialise it. The control socket is a SOCK_SEQPACKET pair; every packet is one JSON
 object:
@@ -16,6 +17,7 @@ When the parent closes the control socket the zygote kills its workers and exits
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import select
@@ -28,7 +30,7 @@ MAX_PACKET = 1 << 16
 _LOG = os.fdopen(os.dup(2), "w", buffering=1)  # zygote.log, even after a worker redirects fd 2
 
 
-def _warm_up() -> None:
+def _warm_up(preload: list[str]) -> None:
     import numpy  # noqa: F401  (imported here so workers do not pay for it)
     import torch
 
@@ -36,6 +38,12 @@ def _warm_up() -> None:
     (torch.zeros(4) + 1).sum().item()
     torch.manual_seed(0)
     import grader.engine.worker  # noqa: F401  (the worker's code, pre-imported)
+
+    for optional in preload:  # e.g. torchvision: imported once here, not in every worker
+        try:
+            importlib.import_module(optional)
+        except Exception:  # noqa: BLE001 - a missing or broken extra only costs its import later
+            pass
 
 
 def _send(ctrl: socket.socket, msg: dict[str, Any]) -> None:
@@ -141,7 +149,7 @@ def serve(ctrl: socket.socket) -> None:
 def main() -> None:
     ctrl = socket.socket(fileno=int(sys.argv[1]))
     _die_with_parent()
-    _warm_up()
+    _warm_up(sys.argv[2:])
     try:
         serve(ctrl)
     except (BrokenPipeError, ConnectionResetError):

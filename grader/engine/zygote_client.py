@@ -25,7 +25,7 @@ from grader import sandbox
 from grader.errors import GraderError
 
 READY_TIMEOUT_S = 180.0  # importing torch on a loaded 2-core machine can take a while
-_SHARED: dict[int, Zygote] = {}
+_SHARED: dict[tuple[int, tuple[str, ...]], Zygote] = {}
 _SHARED_LOCK = threading.Lock()
 
 
@@ -50,15 +50,18 @@ class ExitStatus:
         return f"exit code {self.code}"
 
 
-def shared_zygote(threads: int) -> Zygote:
-    """The zygote for `threads`, started on first use and kept for later grading runs in this
-    process (it never runs student code, so nothing leaks from one run to the next)."""
+def shared_zygote(threads: int, preload: tuple[str, ...] = ()) -> Zygote:
+    """The zygote for `threads` that has also imported `preload`, started on first use and
+    kept for later grading runs in this process (it never runs student code, so nothing
+    leaks from one run to the next)."""
+    key = (threads, tuple(sorted(preload)))
     with _SHARED_LOCK:
-        zygote = _SHARED.get(threads)
+        zygote = _SHARED.get(key)
         if zygote is None or not zygote.alive:
             workdir = Path(tempfile.mkdtemp(prefix="grader-zygote-"))
             workdir.chmod(0o711)  # workers running as the sandbox user start in here
-            zygote = _SHARED[threads] = Zygote(threads, workdir, owns_workdir=True)
+            zygote = Zygote(threads, workdir, preload=key[1], owns_workdir=True)
+            _SHARED[key] = zygote
         return zygote
 
 
@@ -71,7 +74,14 @@ def _close_shared() -> None:
 
 
 class Zygote:
-    def __init__(self, threads: int, workdir: Path, *, owns_workdir: bool = False) -> None:
+    def __init__(
+        self,
+        threads: int,
+        workdir: Path,
+        *,
+        preload: tuple[str, ...] = (),
+        owns_workdir: bool = False,
+    ) -> None:
         self.threads = threads
         self.workdir = workdir
         self._owns_workdir = owns_workdir
@@ -80,7 +90,7 @@ class Zygote:
         self._ctrl, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with open(self.log_path, "wb") as log:
             self._proc = subprocess.Popen(
-                [sys.executable, "-I", "-m", "grader.engine.zygote", str(child.fileno())],
+                [sys.executable, "-I", "-m", "grader.engine.zygote", str(child.fileno()), *preload],
                 pass_fds=[child.fileno()],
                 env=sandbox.worker_env(threads),
                 cwd=workdir,
