@@ -118,21 +118,19 @@ def _check_imports(homework: Homework, root: Path, timeout_s: float) -> None:
     modules = sorted(
         Path(p).stem for p in homework.whitelist() if p.count("/") == 1 and "__init__" not in p
     )
-    with tempfile.TemporaryDirectory(prefix="grader-bundle-") as tmp:
-        workdir = Path(tmp)
-        os.chmod(workdir, 0o755)  # the sandbox user must reach its scratch copy
-        session = GradingSession(homework, root, device="cpu", threads=1, workdir=workdir)
-        try:
-            with session.spawn(time_limit_s=timeout_s) as student:
-                for module in modules:
-                    getattr(student, module)
-        except StudentCodeError as exc:
-            raise GraderError(
-                f"{homework.package} does not import from its own files ("
-                f"{', '.join(homework.whitelist())}): {exc.student_message}"
-            ) from None
-        finally:
-            session.close()
+    session = GradingSession(homework, root, device="cpu", threads=1)
+    session.prefork = False  # one worker is all this check needs
+    try:
+        with session.spawn(time_limit_s=timeout_s) as student:
+            for module in modules:
+                getattr(student, module)
+    except StudentCodeError as exc:
+        raise GraderError(
+            f"{homework.package} does not import from its own files ("
+            f"{', '.join(homework.whitelist())}): {exc.student_message}"
+        ) from None
+    finally:
+        session.close()
 
 
 def _write_zip(target: Path, files: list[tuple[str, Path, int]]) -> None:

@@ -194,7 +194,10 @@ def test_zip_holds_what_gradescope_needs_and_nothing_secret(toy, tmp_path: Path)
         assert archive.read("grader/suites/hidden_seed.txt").decode().strip() == SEED
         config = json.loads(archive.read("autograder.json"))
         assert config["homework"] == "toyhw" and config["rate_limit"]["max_submissions"] == 3
-        assert "torch==" in archive.read("requirements.txt").decode()
+        requirements = archive.read("requirements.txt").decode()
+        assert "--extra-index-url https://download.pytorch.org/whl/cpu" in requirements
+        pins = [line for line in requirements.splitlines() if line.startswith("torch==")]
+        assert len(pins) == 1 and "+" not in pins[0], pins  # no +cpu / +cu128 local label
     assert "grader/suites/toyhw/test_toy.py" in names
     assert "assignments/toyhw/toyhw/ops.py" in names
     needed = {"env.sh", "pyproject.toml", "README.md", "grader/homeworks.py"}
@@ -217,6 +220,20 @@ def test_build_refuses_a_homework_without_suite(toy, tmp_path: Path) -> None:
     with pytest.raises(GraderError, match="no hidden suite"):
         _build(toy, tmp_path / "x.zip")
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_cli_refuses_a_bad_policy_in_one_line(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"late": {"percent_per_day": 10}, "rate_limit": {"max": 3}}')
+    out = tmp_path / "hw.zip"
+    done = subprocess.run(
+        [sys.executable, "-m", "grader", "autograder", "hw1", "--policy", str(policy),
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.count("\n") == 1 and "rate_limit: unknown key 'max'" in done.stderr
+    assert not out.exists()
 
 
 # ---- finding the submission's files ----------------------------------------------------
