@@ -38,11 +38,6 @@ def _to_float(batch: list[tuple[torch.Tensor, torch.Tensor]]) -> tuple[torch.Ten
     return images.float().div_(255.0), labels
 
 
-def accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
-    """Fraction of rows whose largest logit is the label. logits (B, C), labels (B,)."""
-    return (logits.argmax(dim=1) == labels).float().mean().item()
-
-
 def save_model(model: LinearClassifier, path: str | Path) -> Path:
     """Save the model's weights (its state_dict) to `path` and return the path.
 
