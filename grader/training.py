@@ -332,6 +332,7 @@ def evaluate_classifier(
     trained: TrainedModel, dataset: str = "images", split: str = "test"
 ) -> float:
     """Accuracy on a split, computed in the parent; the worker never sees the labels."""
+    trained.require()  # a failed training scores 0 with its reason, before any file is read
     labels = torch.from_numpy(load_targets(trained, dataset, split)).long()
     predictions = predict_split(trained, dataset, split, output="argmax")
     if predictions.shape != labels.shape or predictions.dtype != torch.int64:

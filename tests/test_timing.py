@@ -9,18 +9,21 @@ most of it starting the zygote that imports torch).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+import torch
 from helpers import Mutant, make_mutant
-from timing_toy import make_toy, shared_cache_dir, toy_environment
+from timing_toy import make_data, make_toy, shared_cache_dir, toy_environment
 
 from grader import training
-from grader.errors import GraderError
+from grader.errors import GraderError, InvalidValue
 from grader.results import GradeReport
 from grader.timing import MAX_BUDGET_SPEEDUP, Calibration, calibrate, choose_device
 from grader.timing import calibration as calibration_module
@@ -248,3 +251,80 @@ def test_toy_train_returning_a_non_module_fails_clearly(
     assert output == (
         "`train.train` must return the trained torch.nn.Module, but it returned a value of type int"
     ), output
+
+
+# ---- evaluation: labels stay in the parent, predictions are checked --------------------------
+
+
+class _FakeModel:
+    """Stands in for a RemoteModule: answers predict() with whatever the test sets."""
+
+    def __init__(self, answer: object) -> None:
+        self.answer = answer
+        self.eval_called = False
+        self.seen: object = None
+
+    def eval(self) -> _FakeModel:
+        self.eval_called = True
+        return self
+
+    def predict(self, inputs: object, **kwargs: object) -> object:
+        self.seen = inputs
+        return self.answer
+
+
+class _FakeWorker:
+    def time_limit(self, seconds: float) -> contextlib.AbstractContextManager[None]:
+        assert seconds > 0
+        return contextlib.nullcontext()
+
+
+def _trained_with(answer: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    make_data(tmp_path / "data", tmp_path / "hidden")
+    monkeypatch.setattr(training, "_calibrations", {("cpu", 2): _fake_measurement(1.0)})
+    stats = training.TrainingStats("cpu", 2, 1.0, 1.0, 3.1, 1.0)
+    model = _FakeModel(answer)
+    trained = training.TrainedModel(
+        model, None, tmp_path, stats, tmp_path / "data", tmp_path / "hidden", worker=_FakeWorker()
+    )
+    return trained, model
+
+
+def test_evaluate_classifier_scores_in_the_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trained, model = _trained_with(None, tmp_path, monkeypatch)
+    labels = torch.from_numpy(np.load(tmp_path / "hidden" / "images" / "test_labels.npy"))
+    wrong = labels.clone()
+    wrong[:12] = (wrong[:12] + 1) % 3  # 12 of 48 wrong
+    model.answer = wrong
+    assert training.evaluate_classifier(trained) == pytest.approx(36 / 48)
+    assert model.eval_called
+    sent = model.seen
+    assert isinstance(sent, torch.Tensor) and sent.dtype == torch.uint8  # pixels only
+    assert tuple(sent.shape) == (48, 3, 64, 64)
+    assert trained.stats.eval_samples_per_s is not None and trained.stats.eval_samples_per_s > 0
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (torch.zeros(47, dtype=torch.int64), "47 rows for 48 inputs"),
+        (torch.zeros(48, 3), r"shape \(48, 3\) and dtype torch.float32"),
+        (torch.zeros(48, dtype=torch.int32), "dtype torch.int32"),
+        ([0] * 48, "one row per input"),
+    ],
+)
+def test_evaluate_classifier_rejects_bad_predictions(
+    answer: object, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trained, _ = _trained_with(answer, tmp_path, monkeypatch)
+    with pytest.raises(InvalidValue, match=message):
+        training.evaluate_classifier(trained)
+
+
+def test_failed_training_fails_every_test_that_needs_the_model(tmp_path: Path) -> None:
+    stats = training.TrainingStats("cpu", 2, 1.0, 1.0, 3.1, 1.0)
+    failed = training.TrainedModel(None, "boom", tmp_path, stats, tmp_path, tmp_path)
+    with pytest.raises(training.TrainingFailed, match="boom"):
+        training.evaluate_classifier(failed)
