@@ -53,6 +53,7 @@ class WorkerClient:
         self.output_cap = int(config.get("output_cap", 64 * 1024))
         self.output = ""  # the student's stdout/stderr, first `output_cap` characters
         self.output_dropped = 0  # bytes printed beyond the cap
+        self._parent_dropped = 0
         self._limits: list[float] = []
         self._failure: StudentCodeError | None = None
         self._closed = False
@@ -117,9 +118,7 @@ class WorkerClient:
             )
         except protocol.PeerClosed:
             self._fail(self._crash(label))
-        except protocol.ProtocolError as exc:
-            if "closed" in str(exc):
-                self._fail(self._crash(label))
+        except protocol.ProtocolError as exc:  # oversized or malformed
             self._fail(InvalidValue(f"`{label}` returned a value the grader cannot read ({exc})"))
         reply = self._check_reply(msg, label)
         if "error" in reply:
@@ -133,7 +132,8 @@ class WorkerClient:
         if type(out) is dict and type(out.get("text")) is str and type(out.get("dropped")) is int:
             room = max(0, self.output_cap - len(self.output))
             self.output += out["text"][:room]
-            self.output_dropped = max(0, out["dropped"]) + max(0, len(out["text"]) - room)
+            self._parent_dropped += max(0, len(out["text"]) - room)
+            self.output_dropped = max(0, out["dropped"]) + self._parent_dropped
         return msg
 
     def _crash(self, label: str) -> WorkerCrashed:

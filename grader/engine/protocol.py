@@ -60,7 +60,7 @@ class EncodeError(ValueError):
 
 
 class PeerClosed(ProtocolError):
-    """The peer closed the connection between frames (the worker died)."""
+    """The peer closed the connection (the worker died), between frames or inside one."""
 
 
 class DeadlineExceeded(ProtocolError):
@@ -342,7 +342,7 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None, at_start: b
         if k == 0:
             if at_start and got == 0:
                 raise PeerClosed("peer closed the connection")
-            raise ProtocolError("the connection closed in the middle of a message")
+            raise PeerClosed("the connection closed in the middle of a message")
         got += k
     return buf
 

@@ -100,7 +100,7 @@ def test_oversized_and_torn_frames_are_protocol_errors() -> None:
     with b:
         a.sendall(protocol._LEN.pack(100) + b"xx")
         a.close()
-        with pytest.raises(protocol.ProtocolError, match="middle"):
+        with pytest.raises(protocol.PeerClosed, match="middle"):
             protocol.recv_message(b)
 
 
