@@ -375,15 +375,17 @@ def _submit(
 
 
 @pytest.mark.slow
-def test_toy_solution_full_marks_then_late_penalty(toy_root: Path) -> None:
+def test_toy_solution_full_marks_less_the_late_penalty(toy_root: Path) -> None:
+    """One run covers both: every test passes (raw score = full marks), and the score is
+    that less 20% for a submission 30 h past the due date (2 started days at 10%)."""
     solution = Path(__file__).parent / "autograder_toy" / "solution" / "toyhw"
-    results = _submit(toy_root, solution)
-    assert results["score"] == pytest.approx(TOTAL_POINTS), results
+    results = _submit(toy_root, solution, _metadata(DUE + timedelta(hours=30)))
     assert all(t["status"] == "passed" for t in results["tests"]), results["tests"]
+    assert sum(t["score"] for t in results["tests"]) == pytest.approx(TOTAL_POINTS)
+    assert results["extra_data"]["raw_score"] == pytest.approx(TOTAL_POINTS)
+    assert results["score"] == pytest.approx(TOTAL_POINTS * 0.8)
+    assert "2 days late" in results["output"]
     assert results["leaderboard"] == [{"name": "toy accuracy", "value": 1.0, "order": "desc"}]
-    late = _submit(toy_root, solution, _metadata(DUE + timedelta(hours=30)))  # 2 started days
-    assert late["score"] == pytest.approx(TOTAL_POINTS * 0.8)
-    assert "2 days late" in late["output"] and late["extra_data"]["raw_score"] == TOTAL_POINTS
 
 
 @pytest.mark.slow
