@@ -93,6 +93,7 @@ class WorkerClient:
         ref_for: Callable[[Any], int | None] | None = None,
     ) -> Any:
         """Run `op` in the worker; `label` names the student's code in error messages."""
+        __tracebackhide__ = True  # a failing hidden test points at its own line, not here
         if self._failure is not None:
             raise self._failure
         if self._closed:

@@ -138,14 +138,15 @@ class GraderPlugin:
             state.student_output += pkg.client.output
             state.output_dropped += pkg.client.output_dropped
         func = getattr(item, "obj", None)
-        self.results.append(
-            build_result(
-                func,
-                item_name=item.name,
-                auto_number=self._numbers.get(item.nodeid, "0"),
-                outcome=state,
-            )
+        result = build_result(
+            func,
+            item_name=item.name,
+            auto_number=self._numbers.get(item.nodeid, "0"),
+            outcome=state,
         )
+        for key, value in getattr(item, "user_properties", []):  # pytest's record_property
+            result.extra_data[str(key)] = value
+        self.results.append(result)
         entry = leaderboard_entry(func)
         if entry is not None:
             self.leaderboard.append(entry)

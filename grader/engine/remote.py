@@ -50,6 +50,7 @@ class RemoteObject:
         return self._grader_type
 
     def _request(self, op: str, args: dict[str, Any], label: str) -> Any:
+        __tracebackhide__ = True
         client: WorkerClient = self._grader_client
         return client.request(
             op,

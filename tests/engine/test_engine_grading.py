@@ -76,7 +76,8 @@ def test_solution_gets_full_marks_and_a_leaderboard(
     assert report.max_score == 13 and report.score == report.max_score
     assert [t.status for t in report.tests] == ["passed"] * 8
     assert [e.name for e in report.leaderboard] == ["accuracy"]
-    assert "toy note: exchange works" in report.output
+    assert "toy note: a second worker answered" in report.output
+    assert report.tests[-1].extra_data == {"second_worker": "answered"}
     assert report.output.startswith("device: cpu, 1 thread\nsandbox layers:")
 
 
