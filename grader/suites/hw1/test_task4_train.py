@@ -16,9 +16,11 @@ from gradescope_utils.autograder_utils.decorators import number, partial_credit,
 from grader.scoring import band_points
 from grader.training import TrainedModel, evaluate_classifier, train_student
 
-BUDGET_UNITS = 30  # the reference trains in about a third of it
-# Linear credit band on hidden-test accuracy. Chance is 1/6; calibrated with the reference
-# (solutions/hw1, 3 seeds) on the embedded dataset, which clears TEST_HIGH with margin.
+BUDGET_UNITS = 30  # the reference needs 2-5 units (6 epochs); students get ample room
+# Linear credit band on hidden-test accuracy. Chance is 1/6. Calibrated on images v2 with
+# the reference (6 epochs): validation accuracy 0.329, 0.324, 0.323 for seeds 0, 1, 2, and
+# 0.31 or more on the hidden test split, so the reference clears TEST_HIGH by >= 0.05.
+# Re-check with tests/homeworks/test_hw1.py when the dataset's difficulty knobs change.
 TEST_LOW, TEST_HIGH = 0.20, 0.26
 
 
