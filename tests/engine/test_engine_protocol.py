@@ -212,3 +212,16 @@ def test_leaderboard_entry() -> None:
     entry = leaderboard_entry(fn)
     assert entry is not None and (entry.name, entry.value, entry.order) == ("acc", 0.5, "asc")
     assert leaderboard_entry(_decorated(__leaderboard_column__="acc")) is None
+
+
+def test_rewritten_bare_assertions_do_not_leak_values() -> None:
+    fn = _decorated(__weight__=1)
+    for message, shown in [
+        ("assert 0.85 > 0.9", "a check failed"),
+        ("", "a check failed"),
+        ("too slow\nassert 0.85 > 0.9", "too slow"),
+    ]:
+        result = build_result(
+            fn, item_name="t", auto_number="1", outcome=Outcome(False, AssertionError(message))
+        )
+        assert result.output == shown
