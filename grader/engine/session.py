@@ -50,7 +50,8 @@ class GradingSession:
         self._spare: WorkerClient | None = None
         self.prefork = True
         # imports torch in parallel with the collection of the suite
-        self.zygote = shared_zygote(threads, heavy_imports(homework))
+        self._preload = heavy_imports(homework)
+        self.zygote = shared_zygote(threads, self._preload)
 
     def spawn(self, time_limit_s: float | None = None, *, seed: int = 0) -> RemotePackage:
         """A fresh worker on a fresh scratch copy of the submission. Close it when done.
@@ -73,6 +74,8 @@ class GradingSession:
         return student
 
     def _new_client(self) -> WorkerClient:
+        if not self.zygote.alive:  # killed (out of memory?): later tests get a new one
+            self.zygote = shared_zygote(self.threads, self._preload)
         n = next(self._counter)
         scratch = sandbox.prepare_scratch(
             self.submission_root, self._whitelist, self.workdir / f"worker-{n}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,5 +90,20 @@ def test_time_limit_kills_a_hanging_call(tmp_path: Path) -> None:
         assert 1.0 <= time.monotonic() - start < 8.0
         with pytest.raises(WorkerTimeout):  # the worker is gone: later calls fail the same way
             student.models.LinearClassifier()
+    finally:
+        session.close()
+
+
+def test_a_dead_zygote_is_replaced(tmp_path: Path) -> None:
+    session = _session(tmp_path, "solution")
+    try:
+        with session.spawn() as student:
+            student.models.LinearClassifier()
+        old = session.zygote
+        os.kill(old.pid, signal.SIGKILL)
+        for _ in range(2):  # the worker forked ahead of time, then one from a new zygote
+            with session.spawn() as student:
+                assert student.models.scaled_sum(torch.ones(1, 2), 2.0).tolist() == [4.0]
+        assert session.zygote is not old and session.zygote.alive
     finally:
         session.close()
