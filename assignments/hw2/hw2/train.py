@@ -19,13 +19,16 @@ from .logger import TrainingLogger
 from .loop import evaluate, make_optimizer, train_one_epoch
 from .models import MLPClassifier
 
-HIDDEN_DIMS = (256, 128)
-DROPOUT = 0.1
-EPOCHS = 12
+# Starting points, not tuned: choose them yourself (Task 5), watching valid/accuracy in
+# TensorBoard, so that training takes about half the grader's budget.
+HIDDEN_DIMS = (64,)
+DROPOUT = 0.0
+EPOCHS = 2
 BATCH_SIZE = 128
-LR = 0.02
+LR = 0.005
 MOMENTUM = 0.9
-WEIGHT_DECAY = 1e-4
+WEIGHT_DECAY = 0.0
+TRAIN_EVAL_SAMPLES = 2000  # train/accuracy is measured on the first 2000 training images
 DRY_RUN_BATCHES = 3  # --dry-run: a few steps on a few batches, for CI
 
 

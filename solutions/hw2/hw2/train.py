@@ -21,7 +21,7 @@ from .models import MLPClassifier
 
 HIDDEN_DIMS = (128,)
 DROPOUT = 0.1
-EPOCHS = 6
+EPOCHS = 5
 BATCH_SIZE = 128
 LR = 0.01
 MOMENTUM = 0.9
