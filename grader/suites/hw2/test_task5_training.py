@@ -24,7 +24,7 @@ from grader.training import TrainedModel, evaluate_classifier, train_student
 BUDGET_UNITS = 60  # the reference uses about half of it
 # Linear band on hidden-test accuracy, calibrated with the reference on 3 seeds (see
 # tests/homeworks/test_hw2.py). Chance is 1/6; a trained linear model stays below ACC_LOW.
-ACC_LOW, ACC_HIGH = 0.45, 0.60
+ACC_LOW, ACC_HIGH = 0.45, 0.58
 TAGS = ("train/loss", "train/accuracy", "valid/accuracy")
 
 
