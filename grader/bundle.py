@@ -5,13 +5,15 @@ Gradescope autograder expect. Before writing it, the package must
 - fit the size cap once caches, data, weights and logs are left out (the message names
   the biggest files), and
 - import from the files the grader uses (the whitelist) in a sandboxed worker of the
-  engine, so a syntax error, a missing helper module or a top-level crash is caught
-  before the upload rather than after.
+  engine (an isolated `python -I` subprocess where the engine cannot run), so a syntax
+  error, a missing helper module or a top-level crash is caught before the upload.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from pathlib import Path
 
 from grader.errors import GraderError, StudentCodeError
 from grader.homeworks import Homework
+from grader.sandbox import prepare_scratch, worker_env
 
 __all__ = ["DEFAULT_MAX_BYTES", "BundleInfo", "bundle", "find_package_dir"]
 
@@ -112,12 +115,29 @@ def _collect(package: Path) -> list[tuple[str, Path, int]]:
 
 
 def _check_imports(homework: Homework, root: Path, timeout_s: float) -> None:
-    """Import every module of the whitelist in a sandboxed worker of the engine."""
-    from grader.engine.session import GradingSession
-
+    """Import every module of the whitelist from a scratch copy of the whitelisted files:
+    in a sandboxed worker of the engine, or, where the engine cannot run (no fork on
+    Windows, say), in an isolated `python -I` subprocess."""
     modules = sorted(
         Path(p).stem for p in homework.whitelist() if p.count("/") == 1 and "__init__" not in p
     )
+    try:
+        problem = _import_in_worker(homework, root, modules, timeout_s)
+    except (ImportError, OSError, GraderError):
+        problem = _import_in_subprocess(homework, root, modules, timeout_s)
+    if problem:
+        raise GraderError(
+            f"{homework.package} does not import from its own files ("
+            f"{', '.join(homework.whitelist())}): {problem}"
+        )
+
+
+def _import_in_worker(
+    homework: Homework, root: Path, modules: list[str], timeout_s: float
+) -> str | None:
+    """None when every module imports; else the student-facing reason."""
+    from grader.engine.session import GradingSession
+
     session = GradingSession(homework, root, device="cpu", threads=1)
     session.prefork = False  # one worker is all this check needs
     try:
@@ -125,12 +145,39 @@ def _check_imports(homework: Homework, root: Path, timeout_s: float) -> None:
             for module in modules:
                 getattr(student, module)
     except StudentCodeError as exc:
-        raise GraderError(
-            f"{homework.package} does not import from its own files ("
-            f"{', '.join(homework.whitelist())}): {exc.student_message}"
-        ) from None
+        return exc.student_message
     finally:
         session.close()
+    return None
+
+
+IMPORT_SCRIPT = """
+import importlib, sys
+sys.path.insert(0, sys.argv[1])
+for name in sys.argv[2:]:
+    importlib.import_module(name)
+"""
+
+
+def _import_in_subprocess(
+    homework: Homework, root: Path, modules: list[str], timeout_s: float
+) -> str | None:
+    """The fallback: `python -I` (no user site, no PYTHON* variables) on a scratch copy."""
+    names = [homework.package, *(f"{homework.package}.{m}" for m in modules)]
+    with tempfile.TemporaryDirectory(prefix="grader-bundle-") as tmp:
+        scratch = prepare_scratch(root, homework.whitelist(), Path(tmp) / "pkg")
+        command = [sys.executable, "-I", "-c", IMPORT_SCRIPT, str(scratch), *names]
+        try:
+            done = subprocess.run(
+                command, cwd=tmp, capture_output=True, text=True, timeout=timeout_s,
+                env=worker_env(1),
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return f"importing took more than {timeout_s:g} s (does a module train on import?)"
+    if done.returncode == 0:
+        return None
+    lines = done.stderr.strip().splitlines()
+    return lines[-1] if lines else f"python exited with status {done.returncode}"
 
 
 def _write_zip(target: Path, files: list[tuple[str, Path, int]]) -> None:

@@ -83,3 +83,21 @@ def test_bundle_cli_refuses_a_missing_package_in_one_line(tmp_path: Path) -> Non
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "--dir" in done.stderr, done.stderr
+
+
+def test_import_check_falls_back_to_a_subprocess_where_the_engine_cannot_run(
+    toy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import grader.bundle
+
+    def no_engine(*args: object) -> None:
+        raise GraderError("a grading worker failed to start: fork is not available")
+
+    monkeypatch.setattr(grader.bundle, "_import_in_worker", no_engine)
+    work = _student_copy(toy, tmp_path)
+    info = bundle(toy, package_dir=work, out=tmp_path / "ok.zip")
+    assert info.path.is_file()
+    (work / "toyhw" / "ops.py").write_text("import torch\nraise ValueError('boom at import')\n")
+    with pytest.raises(GraderError, match=r"does not import .*ValueError: boom at import"):
+        bundle(toy, package_dir=work, out=tmp_path / "broken.zip")
+    assert not (tmp_path / "broken.zip").exists()
