@@ -99,8 +99,9 @@ def build_result(func: Any, *, item_name: str, auto_number: str, outcome: Outcom
         if partial is not None and not isinstance(outcome.error, StudentCodeError):
             result.score = _number(partial)  # set_score, then a failed assertion
         hidden = getattr(func, "__hide_errors__", None)
-        if hidden is not None:
-            result.output = str(hidden)
+        if hidden is not None:  # nothing else: not even a traceback or printed output
+            result.output, result.detail = str(hidden), ""
+            return result
     if outcome.student_output or outcome.output_dropped:
         more = f"\n[{outcome.output_dropped} more bytes not kept]" if outcome.output_dropped else ""
         result.detail = "\n\n".join(

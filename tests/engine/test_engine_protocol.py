@@ -13,7 +13,7 @@ import torch
 from grader.checks import expect_int, expect_number, expect_tensor
 from grader.engine import protocol
 from grader.engine.collect import Outcome, build_result, leaderboard_entry, reset_scores
-from grader.errors import InvalidValue, NotImplementedYet
+from grader.errors import InvalidValue, NotImplementedYet, StudentException
 from grader.results import TestResult
 
 ENGINE_DIR = Path(__file__).resolve().parents[2] / "grader" / "engine"
@@ -177,15 +177,9 @@ def test_partial_credit_survives_a_later_assertion_and_is_reset() -> None:
 
 def test_hidden_errors_internal_errors_and_skips() -> None:
     hidden = _decorated(__weight__=1, __hide_errors__="nope")
-    assert (
-        build_result(
-            hidden,
-            item_name="t",
-            auto_number="1",
-            outcome=Outcome(False, AssertionError("secret 0.93")),
-        ).output
-        == "nope"
-    )
+    failed = Outcome(False, StudentException("secret 0.93", "Traceback ..."), student_output="x")
+    shown = build_result(hidden, item_name="t", auto_number="1", outcome=failed)
+    assert (shown.output, shown.detail) == ("nope", "")
     internal = build_result(
         _decorated(__weight__=1),
         item_name="t",
