@@ -122,3 +122,48 @@ def test_make_grade_in_the_release(release: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(bundle) as archive:
         for rel in sorted(p.name for p in solution.glob("*.py")):
             assert archive.read(f"{hw}/{rel}") == (solution / rel).read_bytes()
+
+
+def _toy_project(tmp_path: Path) -> Path:
+    """A small course repository: the engine, the toy homework, its solution and suite."""
+    from autograder_toy import HERE as TOY
+
+    root = tmp_path / "course"
+    ignore = shutil.ignore_patterns("__pycache__", "suites")
+    shutil.copytree(PROJECT_ROOT / "grader", root / "grader", ignore=ignore)
+    shutil.copytree(PROJECT_ROOT / "datasets" / "coursedata", root / "datasets" / "coursedata",
+                    ignore=ignore)  # fmt: skip
+    shutil.copyfile(PROJECT_ROOT / "pyproject.toml", root / "pyproject.toml")
+    shutil.copytree(TOY / "starter" / "toyhw", root / "assignments" / "toyhw" / "toyhw")
+    (root / "assignments" / "toyhw" / "README.md").write_text("# Toy\nDouble a tensor.\n")
+    (root / "assignments" / "toyhw" / "tests").mkdir()
+    (root / "assignments" / "toyhw" / "tests" / "test_ops.py").write_text(
+        "import torch\n\n\ndef test_double():\n    assert True\n"
+    )
+    shutil.copytree(TOY / "solution" / "toyhw", root / "solutions" / "toyhw" / "toyhw")
+    (root / "grader" / "suites" / "toyhw").mkdir(parents=True)
+    shutil.copyfile(
+        TOY / "suite" / "hidden_toy.py", root / "grader" / "suites" / "toyhw" / "test_toy.py"
+    )
+    (root / "grader" / "suites" / "hidden_seed.txt").write_text("toy-seed-8675309\n")
+    return root
+
+
+def test_release_is_not_written_when_it_would_leak(tmp_path: Path) -> None:
+    root = _toy_project(tmp_path)
+    clean = build_release(tmp_path / "clean", project_root=root)
+    assert (clean.root / "assignments" / "toyhw" / "toyhw" / "ops.py").is_file()
+    # A public test that computes its reference with the solution's own code.
+    public = root / "assignments" / "toyhw" / "tests" / "test_ops.py"
+    public.write_text(public.read_text() + (
+        "\n\ndef reference_double(x):\n    doubled = x.clone()\n"
+        "    doubled.mul_(2.0)  # in place on a copy: the caller's tensor is left alone\n"
+        "    return doubled\n"
+    ))  # fmt: skip
+    with pytest.raises(GraderError, match=r"would leak: .*test_ops.py: contains the body of "
+                                          r"solutions/toyhw/toyhw/ops.py:double"):  # fmt: skip
+        build_release(tmp_path / "leaky", project_root=root)
+    assert not (tmp_path / "leaky").exists()
+    public.write_text("# seed: toy-seed-8675309\n")
+    with pytest.raises(GraderError, match="contains the hidden seed"):
+        build_release(tmp_path / "leaky", project_root=root)

@@ -4,7 +4,8 @@ By name: no solutions/, no grader/suites/, no hidden seed, no generated data (hi
 labels included). By content: no function body of the reference solutions or of the
 hidden suites appears in any file, and neither does the hidden seed. Bodies are compared
 line by line with indentation stripped, so a re-indented copy is still found; bodies the
-starter itself contains (helpers given to students) and trivially short ones are skipped.
+starter gives as is (the same function, same file, same body: a helper such as `main()`)
+and trivially short ones are skipped.
 """
 
 from __future__ import annotations
@@ -62,19 +63,37 @@ def normalize(text: str) -> str:
 
 def secret_bodies(root: Path) -> list[tuple[str, str]]:
     """("path:function", normalized body) of every solution and hidden-suite function that
-    must not appear in a release: non-trivial, and not given in a starter."""
-    starter = "\n".join(
-        normalize(p.read_text(encoding="utf-8", errors="replace"))
-        for p in sorted((root / "assignments").rglob("*.py"))
-    )
+    must not appear in a release: non-trivial, and not given to students as is.
+
+    A solution body counts as given only when the starter's same file has a function of
+    the same name with the same body (a helper such as `main()`); the same text anywhere
+    else (a public test, a handout, another function) is a leak.
+    """
     secrets = []
-    for top in (root / "solutions", root / "grader" / "suites"):
-        for path in sorted(top.rglob("*.py")) if top.is_dir() else []:
-            rel = path.relative_to(root).as_posix()
-            for name, body in function_bodies(path):
-                if len(body) >= MIN_BODY_CHARS and body not in starter:
-                    secrets.append((f"{rel}:{name}", body))
+    for path in _python_files(root / "solutions"):
+        rel = path.relative_to(root / "solutions")
+        given = _bodies_by_name(root / "assignments" / rel)
+        for name, body in function_bodies(path):
+            if len(body) >= MIN_BODY_CHARS and body not in given.get(name, set()):
+                secrets.append((f"solutions/{rel.as_posix()}:{name}", body))
+    for path in _python_files(root / "grader" / "suites"):
+        rel = path.relative_to(root).as_posix()
+        secrets += [(f"{rel}:{n}", b) for n, b in function_bodies(path) if len(b) >= MIN_BODY_CHARS]
     return secrets
+
+
+def _bodies_by_name(path: Path) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    if path.is_file():
+        for name, body in function_bodies(path):
+            found.setdefault(name, set()).add(body)
+    return found
+
+
+def _python_files(top: Path) -> list[Path]:
+    return (
+        sorted(p for p in top.rglob("*.py") if "__pycache__" not in p.parts) if top.is_dir() else []
+    )
 
 
 def _hidden_seed(root: Path) -> str | None:
