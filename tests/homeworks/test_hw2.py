@@ -154,3 +154,33 @@ def test_given_files_match_the_reference() -> None:
 
     assert (make_optimizer_source(STARTER / "hw2" / "loop.py")
             == make_optimizer_source(SOLUTION / "hw2" / "loop.py"))
+
+
+def test_event_reader_skips_links_and_caps_size(tmp_path: Path, monkeypatch) -> None:
+    """The parent's TensorBoard reader: scalars by tag, links ignored, a size cap enforced."""
+    from torch.utils.tensorboard import SummaryWriter
+
+    from grader.errors import InvalidValue
+    from grader.suites.hw2 import tb_events
+
+    writer = SummaryWriter(str(tmp_path / "run"))
+    for step in range(3):
+        writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+    writer.add_scalar("valid/accuracy", 0.5, 0)
+    writer.close()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "events.out.tfevents.0.secret").write_bytes(
+        next((tmp_path / "run").glob("events*")).read_bytes())
+    (tmp_path / "run" / "events.out.tfevents.1.link").symlink_to(
+        outside / "events.out.tfevents.0.secret")
+    (tmp_path / "run" / "linked_dir").symlink_to(outside, target_is_directory=True)
+    (tmp_path / "run" / "events.out.tfevents.2.truncated").write_bytes(b"\x10\x00\x00")
+
+    scalars = tb_events.read_scalars(tmp_path / "run")
+    assert scalars.steps("train/loss") == [0, 1, 2]
+    assert scalars.values("valid/accuracy") == [0.5]
+
+    monkeypatch.setattr(tb_events, "MAX_TOTAL_BYTES", 16)
+    with pytest.raises(InvalidValue):
+        tb_events.read_scalars(tmp_path / "run")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from tensorboard.compat.proto import event_pb2
 
 from grader.errors import InvalidValue
+from grader.sandbox import read_worker_file
 
 MAX_TOTAL_BYTES = 32 << 20  # all event files together
 MAX_FILES = 64
@@ -58,20 +58,6 @@ def _event_files(log_dir: Path) -> list[Path]:
     return sorted(found)
 
 
-def _read_capped(path: Path, budget: int) -> bytes:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return b""
-        with os.fdopen(fd, "rb", closefd=False) as handle:
-            data = handle.read(budget + 1)
-    finally:
-        os.close(fd)
-    if len(data) > budget:
-        raise InvalidValue(f"the TensorBoard logs are larger than {MAX_TOTAL_BYTES >> 20} MiB")
-    return data
-
-
 def _records(data: bytes) -> list[bytes]:
     """The payloads of a TFRecord stream; a truncated last record (a live writer) is dropped."""
     out, offset = [], 0
@@ -100,9 +86,13 @@ def _scalar(value: event_pb2.Summary.Value) -> float | None:
 def read_scalars(log_dir: Path) -> Scalars:
     """Every scalar in the event files under `log_dir`, by tag, in file then write order."""
     scalars = Scalars()
+    log_dir = Path(log_dir)
     budget = MAX_TOTAL_BYTES
-    for path in _event_files(Path(log_dir)):
-        data = _read_capped(path, budget)
+    for path in _event_files(log_dir):
+        if budget <= 0:
+            raise InvalidValue(f"the TensorBoard logs are larger than {MAX_TOTAL_BYTES >> 20} MiB")
+        # no link followed anywhere below log_dir, a regular file, at most `budget` bytes
+        data = read_worker_file(path, max_bytes=budget, root=log_dir)
         budget -= len(data)
         for payload in _records(data):
             event = event_pb2.Event()

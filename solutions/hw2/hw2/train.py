@@ -87,7 +87,8 @@ def train(
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m hw2.train", description=__doc__.split("\n\n")[0],
+        prog="python -m hw2.train",
+        description="Train the Homework 2 MLPClassifier on the course images.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     from coursedata import default_root  # given; part of the course environment
