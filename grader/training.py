@@ -113,8 +113,14 @@ class TrainedModel:
     worker: RemotePackage | None = field(default=None, repr=False)  # kept for evaluation
     note: Callable[[str], None] | None = field(default=None, repr=False)  # session.note
 
-    def require(self) -> RemoteModule:
-        """The trained RemoteModule, or `TrainingFailed` (the test scores 0 with `.failure`)."""
+    def require(self, record_property: Callable[[str, Any], None] | None = None) -> RemoteModule:
+        """The trained RemoteModule, or `TrainingFailed` (the test scores 0 with `.failure`).
+
+        Pass pytest's `record_property` fixture to put `stats` into the test's extra_data
+        (key "training"), failed or not.
+        """
+        if record_property is not None:
+            record_property("training", self.stats.as_extra_data())
         if self.model is None:
             raise TrainingFailed(self.failure or "training did not produce a model")
         return self.model

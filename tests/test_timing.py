@@ -217,6 +217,10 @@ def _by_name(report: GradeReport) -> dict[str, tuple[float, str]]:
 def test_toy_solution_trains_within_budget(toy_reports: dict[str, GradeReport]) -> None:
     report = toy_reports["solution"]
     assert report.score == report.max_score == 6, _by_name(report)
+    [train_test] = [t for t in report.tests if t.name == "training finishes within its budget"]
+    stats = train_test.extra_data["training"]
+    assert stats["device"] == "cpu" and stats["threads"] == 1 and stats["budget_units"] == 1.5
+    assert 0 < stats["time_used_s"] <= stats["limit_s"] and stats["peak_memory_mb"] > 0
     assert re.search(
         r"training budget \d+(\.\d)? s on cpu \(this machine does \d+\.\d\dx reference\)",
         report.output,

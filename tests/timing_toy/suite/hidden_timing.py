@@ -19,9 +19,9 @@ def trained(grader_session):
 
 @number("1.1")
 @weight(2)
-def test_trains_in_budget(trained):
+def test_trains_in_budget(trained, record_property):
     """training finishes within its budget"""
-    trained.require()
+    trained.require(record_property)
 
 
 @number("1.2")
