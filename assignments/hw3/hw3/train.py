@@ -38,7 +38,9 @@ def train_one_epoch(
 ) -> float:
     """One pass over `loader` in train mode; returns the mean training loss."""
     # TODO (Task 4): model.train() (BatchNorm uses batch statistics and updates its
-    #   running averages); for each (images, labels) batch moved to `device`: forward,
+    #   running averages); for each (images, labels) batch moved to `device` with
+    #   images.to(device, memory_format=torch.channels_last) (about a third faster on a
+    #   CPU, as long as the model is channels_last too): forward,
     #   cross-entropy loss, zero_grad, backward, optimizer.step(), scheduler.step(); stop
     #   after max_batches when it is set. Return the mean loss.
     raise NotImplementedError("Task 4: train_one_epoch")
@@ -91,7 +93,8 @@ def train(
     #      (shuffle=True, seed=seed) and the valid loader with valid_transform().
     #   2. The input statistics from training images only: channel_stats on the first
     #      STATS_IMAGES of train_loader.dataset.images (uint8: convert to float / 255).
-    #      A CNNClassifier with input_mean / input_std set from them, on `device`.
+    #      A CNNClassifier with input_mean / input_std set from them, moved with
+    #      model.to(device, memory_format=torch.channels_last).
     #   3. SGD (momentum 0.9, nesterov=True, weight_decay=WEIGHT_DECAY) and a OneCycleLR
     #      schedule with max_lr=lr over epochs * (batches per epoch) steps.
     #   4. For each epoch: train_one_epoch, then evaluate on the valid split; keep a log
