@@ -5,6 +5,7 @@ overhead on a 20-test suite, all on a throwaway homework whose test bodies do al
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import tempfile
 import textwrap
@@ -62,17 +63,33 @@ def _zygote_start(workdir: Path) -> float:
         zygote.close()
 
 
-def _worker_figures(hw: Homework) -> tuple[float, float]:
-    """(median worker start incl. first answer, median round trip of a small call), in s."""
+def _cpu_seconds(pid: int) -> float:
+    """CPU time of `pid` plus its reaped children (the zygote reaps every worker)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime..cstime
+
+
+def _worker_figures(hw: Homework) -> tuple[float, float, float | None]:
+    """Median worker start incl. first answer, median round trip of a small call, and the
+    CPU time one worker start costs (fork + sandbox set-up; None off Linux), in s."""
     session = GradingSession(hw, hw.starter_dir, device="cpu", threads=1)
+    session.prefork = False  # measure the whole start, not one hidden behind the last test
     try:
         session.zygote.wait_ready()
+        try:
+            cpu_before: float | None = _cpu_seconds(session.zygote.pid)
+        except OSError:
+            cpu_before = None
         starts = []
         for _ in range(N_WORKERS):
             begin = time.perf_counter()
             with session.spawn() as student:
                 ops = student.ops
                 starts.append(time.perf_counter() - begin)
+        time.sleep(0.5)  # let the zygote reap the last workers
+        cpu = None
+        if cpu_before is not None:
+            cpu = (_cpu_seconds(session.zygote.pid) - cpu_before) / N_WORKERS
         trips = []
         with session.spawn() as student:
             ops = student.ops
@@ -80,7 +97,7 @@ def _worker_figures(hw: Homework) -> tuple[float, float]:
                 begin = time.perf_counter()
                 ops.identity(1)
                 trips.append(time.perf_counter() - begin)
-        return statistics.median(starts), statistics.median(trips)
+        return statistics.median(starts), statistics.median(trips), cpu
     finally:
         session.close()
 
@@ -91,7 +108,7 @@ def run() -> list[Figure]:
         body_log = root / "bodies.jsonl"
         hw = make_homework(root / "hw", body_log)
         zygote_s = _zygote_start(root / "zygote")
-        start_s, trip_s = _worker_figures(hw)
+        start_s, trip_s, start_cpu_s = _worker_figures(hw)
         grade(hw, hw.starter_dir, threads=1, keyword="test_0")  # warm the shared zygote
         body_log.write_text("")
         begin = time.monotonic()
@@ -109,6 +126,17 @@ def run() -> list[Figure]:
             "<= 100 ms",
         ),
         Figure("round trip of a small call, median", round(trip_s * 1e3, 2), "ms"),
+        *(
+            [
+                Figure(
+                    "worker start: CPU time per worker (fork + sandbox)",
+                    round(start_cpu_s * 1e3, 1),
+                    "ms",
+                )
+            ]
+            if start_cpu_s is not None
+            else []
+        ),
         Figure(f"grade() of a {N_TESTS}-test suite, warm zygote", round(total_s, 2), "s"),
         Figure(
             f"engine overhead beyond the test bodies, {N_TESTS} tests",
