@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import textwrap
+from pathlib import Path
 
 import pytest
 from toy_homework import TOY, make_submission
 
 from grader.api import grade
+from grader.errors import GraderError
 from grader.results import GradeReport
 
 SUITE = '''
@@ -103,3 +105,12 @@ def test_hidden_details_stay_out_of_student_text(report: GradeReport) -> None:
     assert "0.9731" not in internal.output + internal.detail
     assert "hidden key 0.9731" in internal.extra_data["internal_error"]
     assert all("0.9731" not in t.output + t.detail for t in report.tests)
+
+
+def test_a_broken_hidden_suite_is_a_grader_error(tmp_path: Path) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_broken.py").write_text("import no_such_module_for_the_grader\n")
+    submission = make_submission("solution", tmp_path / "solution")
+    with pytest.raises(GraderError, match="could not be loaded: .*no_such_module_for_the_grader"):
+        grade(dataclasses.replace(TOY, suite_dir=suite), submission, threads=1)
