@@ -14,7 +14,7 @@ import torch
 from toy_homework import TOY, make_submission
 
 from grader.engine import GradingSession, RemoteModule, RemotePackage
-from grader.errors import StudentException, WorkerTimeout
+from grader.errors import MissingAttribute, StudentException, WorkerTimeout
 
 
 def _session(tmp: Path, name: str) -> GradingSession:
@@ -105,5 +105,17 @@ def test_a_dead_zygote_is_replaced(tmp_path: Path) -> None:
             with session.spawn() as student:
                 assert student.models.scaled_sum(torch.ones(1, 2), 2.0).tolist() == [4.0]
         assert session.zygote is not old and session.zygote.alive
+    finally:
+        session.close()
+
+
+def test_a_missing_file_is_named(tmp_path: Path) -> None:
+    submission = make_submission("solution", tmp_path / "partial")
+    (submission / "toyhw" / "models.py").unlink()
+    session = GradingSession(TOY, submission, device="cpu", threads=1)
+    try:
+        with session.spawn() as student, pytest.raises(MissingAttribute) as info:
+            student.models.LinearClassifier()
+        assert info.value.student_message == "models.py not found in your submission"
     finally:
         session.close()
