@@ -18,11 +18,10 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import coursedata
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-import coursedata
 
 Batch = tuple[torch.Tensor, torch.Tensor]
 
@@ -58,19 +57,31 @@ def linear_model() -> nn.Module:
 
 def mlp_model() -> nn.Module:
     return nn.Sequential(
-        Centre(), nn.Flatten(), nn.Linear(3 * 64 * 64, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+        Centre(),
+        nn.Flatten(),
+        nn.Linear(3 * 64 * 64, 256),
+        nn.ReLU(),
+        nn.Linear(256, 128),
+        nn.ReLU(),
         nn.Linear(128, 6),
     )
 
 
 def cnn_model() -> nn.Module:
     """The homework's small CNN: strided convs, global average pool (position invariance)."""
+
     def block(cin: int, cout: int) -> nn.Module:
         return nn.Sequential(nn.Conv2d(cin, cout, 3, stride=2, padding=1), nn.ReLU())
 
     return nn.Sequential(
-        Centre(), block(3, 16), block(16, 32), block(32, 64), block(64, 64),  # (B, 64, 4, 4)
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 6),
+        Centre(),
+        block(3, 8),  # (B, 8, 32, 32): cheap early layers, ~1.1 M multiply-adds per image
+        block(8, 16),
+        block(16, 32),
+        block(32, 64),  # (B, 64, 4, 4)
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(64, 6),
     )
 
 
@@ -78,11 +89,15 @@ class Residual(nn.Module):
     def __init__(self, cin: int, cout: int, stride: int) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(),
-            nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout),
+            nn.Conv2d(cin, cout, 3, stride, 1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(),
+            nn.Conv2d(cout, cout, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(cout),
         )
         self.skip = (
-            nn.Identity() if stride == 1 and cin == cout
+            nn.Identity()
+            if stride == 1 and cin == cout
             else nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
         )
 
@@ -92,9 +107,15 @@ class Residual(nn.Module):
 
 def resnet_model() -> nn.Module:
     return nn.Sequential(
-        nn.Conv2d(3, 24, 3, 2, 1, bias=False), nn.BatchNorm2d(24), nn.ReLU(),  # (B, 24, 32, 32)
-        Residual(24, 32, 2), Residual(32, 64, 2), Residual(64, 96, 2),  # (B, 96, 4, 4)
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(96, 6),
+        nn.Conv2d(3, 24, 3, 2, 1, bias=False),
+        nn.BatchNorm2d(24),
+        nn.ReLU(),  # (B, 24, 32, 32)
+        Residual(24, 32, 2),
+        Residual(32, 64, 2),
+        Residual(64, 96, 2),  # (B, 96, 4, 4)
+        nn.AdaptiveAvgPool2d(1),
+        nn.Flatten(),
+        nn.Linear(96, 6),
     )
 
 
@@ -105,19 +126,19 @@ def augment(x: torch.Tensor) -> torch.Tensor:
     return torch.rot90(x, int(torch.randint(0, 4, ())), dims=(2, 3))
 
 
-IMAGE_MODELS: dict[str, tuple[Callable[[], nn.Module], float, bool]] = {
-    # name: (constructor, Adam learning rate, augmentation)
-    "linear": (linear_model, 1e-4, False),
-    "mlp": (mlp_model, 1e-4, False),
-    "cnn": (cnn_model, 2e-3, False),
-    "resnet": (resnet_model, 3e-3, True),
+IMAGE_MODELS: dict[str, tuple[Callable[[], nn.Module], float, bool, int, float]] = {
+    # name: (constructor, Adam learning rate, augmentation, batch size, default budget)
+    "linear": (linear_model, 1e-4, False, 128, 15.0),
+    "mlp": (mlp_model, 1e-4, False, 128, 30.0),
+    "cnn": (cnn_model, 2e-3, False, 64, 60.0),
+    "resnet": (resnet_model, 3e-3, True, 64, 120.0),
 }
 
 
 def batches(x: torch.Tensor, y: torch.Tensor, size: int, shuffle: bool) -> Iterator[Batch]:
     order = torch.randperm(len(x)) if shuffle else torch.arange(len(x))
     for start in range(0, len(x), size):
-        idx = order[start:start + size]
+        idx = order[start : start + size]
         yield x[idx].float().div_(255.0), y[idx]
 
 
@@ -131,28 +152,32 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
     return correct / len(x)
 
 
-def ladder_images(root: Path, models: list[str], budget_s: float, threads: int) -> None:
+def ladder_images(root: Path, models: list[str], budget_s: float | None, threads: int) -> None:
     train = coursedata.ImageClassification(root, "train")
     valid = coursedata.ImageClassification(root, "valid")
     for name in models:
-        make, lr, aug = IMAGE_MODELS[name]
+        make, lr, aug, batch_size, default_budget = IMAGE_MODELS[name]
+        budget = budget_s if budget_s is not None else default_budget
         torch.manual_seed(0)
         model = make()
         opt = torch.optim.Adam(model.parameters(), lr=lr)
         clock = Clock(threads)
         epoch = 0
         best = 0.0
-        while clock.cpu() < budget_s:
+        while clock.cpu() < budget:
             epoch += 1
-            for xb, yb in batches(train.images, train.labels, 128, shuffle=True):
+            for xb, yb in batches(train.images, train.labels, batch_size, shuffle=True):
                 loss = F.cross_entropy(model(augment(xb) if aug else xb), yb)
                 opt.zero_grad()
                 loss.backward()
                 opt.step()
             acc = accuracy(model, valid.images, valid.labels)
             best = max(best, acc)
-            print(f"images {name:7s} epoch {epoch:3d}  valid acc {acc:.3f}  "
-                  f"wall {clock.wall():6.1f}s  cpu/thread {clock.cpu():6.1f}s", flush=True)
+            print(
+                f"images {name:7s} epoch {epoch:3d}  valid acc {acc:.3f}  "
+                f"wall {clock.wall():6.1f}s  cpu/thread {clock.cpu():6.1f}s",
+                flush=True,
+            )
         print(f"images {name:7s} RESULT best valid acc {best:.3f} in {epoch} epochs", flush=True)
 
 
@@ -161,8 +186,14 @@ def ladder_images(root: Path, models: list[str], budget_s: float, threads: int) 
 
 def colour_model() -> nn.Module:
     """Per-pixel colour classifier: 1x1 convolutions see one pixel, no context."""
-    return nn.Sequential(Centre(), nn.Conv2d(3, 32, 1), nn.ReLU(), nn.Conv2d(32, 32, 1),
-                         nn.ReLU(), nn.Conv2d(32, 5, 1))
+    return nn.Sequential(
+        Centre(),
+        nn.Conv2d(3, 32, 1),
+        nn.ReLU(),
+        nn.Conv2d(32, 32, 1),
+        nn.ReLU(),
+        nn.Conv2d(32, 5, 1),
+    )
 
 
 class FCN(nn.Module):
@@ -170,8 +201,12 @@ class FCN(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
+
         def conv(cin: int, cout: int, stride: int = 1) -> nn.Module:
-            return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU())
+            return nn.Sequential(
+                nn.Conv2d(cin, cout, 3, stride, 1), nn.BatchNorm2d(cout), nn.ReLU()
+            )
+
         self.e1, self.e2, self.e3 = conv(3, 16), conv(16, 32, 2), conv(32, 64, 2)
         self.d2 = conv(64 + 32, 32)
         self.d1 = conv(32 + 16, 16)
@@ -225,10 +260,16 @@ def ladder_segmentation(root: Path, models: list[str], budget_s: float, threads:
                 opt.step()
             miou, acc = mean_iou(model, valid.images, valid.masks)
             best = max(best, (miou, acc))
-            print(f"segmentation {name:6s} epoch {epoch:3d}  valid mIoU {miou:.3f}  pixel acc "
-                  f"{acc:.3f}  wall {clock.wall():6.1f}s  cpu/thread {clock.cpu():6.1f}s", flush=True)
-        print(f"segmentation {name:6s} RESULT best valid mIoU {best[0]:.3f} (pixel acc "
-              f"{best[1]:.3f}) in {epoch} epochs", flush=True)
+            print(
+                f"segmentation {name:6s} epoch {epoch:3d}  valid mIoU {miou:.3f}  pixel acc "
+                f"{acc:.3f}  wall {clock.wall():6.1f}s  cpu/thread {clock.cpu():6.1f}s",
+                flush=True,
+            )
+        print(
+            f"segmentation {name:6s} RESULT best valid mIoU {best[0]:.3f} (pixel acc "
+            f"{best[1]:.3f}) in {epoch} epochs",
+            flush=True,
+        )
 
 
 # ---------------------------------------------------------------- sequences
@@ -252,7 +293,7 @@ def rnn_nll(model: nn.Module, tokens: torch.Tensor) -> float:
     total = 0.0
     with torch.no_grad():
         for start in range(0, len(tokens), 500):
-            tb = tokens[start:start + 500].long()
+            tb = tokens[start : start + 500].long()
             logits = model(tb[:, :-1])
             total += float(F.cross_entropy(logits.transpose(1, 2), tb[:, 1:], reduction="sum"))
     model.train()
@@ -267,8 +308,11 @@ def ladder_sequences(root: Path, budget_s: float, threads: int) -> None:
     print(f"sequences source (optimal) NLL {floor:.3f} nats/char (valid, characters 1..L-1)")
     tr = train.long()
     counts = torch.full((v, v), 0.1)
-    counts.index_put_((tr[:, :-1].reshape(-1), tr[:, 1:].reshape(-1)),
-                      torch.ones(tr[:, 1:].numel()), accumulate=True)
+    counts.index_put_(
+        (tr[:, :-1].reshape(-1), tr[:, 1:].reshape(-1)),
+        torch.ones(tr[:, 1:].numel()),
+        accumulate=True,
+    )
     logp = (counts / counts.sum(1, keepdim=True)).log()
     va = valid.long()
     bigram = float(-logp[va[:, :-1], va[:, 1:]].mean())
@@ -281,28 +325,42 @@ def ladder_sequences(root: Path, budget_s: float, threads: int) -> None:
     while clock.cpu() < budget_s:
         epoch += 1
         for start in range(0, len(train), 64):
-            tb = train[start:start + 64].long()  # rows are i.i.d.: no shuffling needed
+            tb = train[start : start + 64].long()  # rows are i.i.d.: no shuffling needed
             loss = F.cross_entropy(model(tb[:, :-1]).transpose(1, 2), tb[:, 1:])
             opt.zero_grad()
             loss.backward()
             opt.step()
         nll = rnn_nll(model, valid)
         best = min(best, nll)
-        print(f"sequences gru epoch {epoch:3d}  valid NLL {nll:.3f}  wall {clock.wall():6.1f}s  "
-              f"cpu/thread {clock.cpu():6.1f}s", flush=True)
-    print(f"sequences RESULT source {floor:.3f}  bigram {bigram:.3f}  GRU {best:.3f} nats/char "
-          f"({epoch} epochs)", flush=True)
+        print(
+            f"sequences gru epoch {epoch:3d}  valid NLL {nll:.3f}  wall {clock.wall():6.1f}s  "
+            f"cpu/thread {clock.cpu():6.1f}s",
+            flush=True,
+        )
+    print(
+        f"sequences RESULT source {floor:.3f}  bigram {bigram:.3f}  GRU {best:.3f} nats/char "
+        f"({epoch} epochs)",
+        flush=True,
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("dataset", choices=coursedata.DATASETS)
     parser.add_argument("--models", default=None, help="comma-separated subset (default: all)")
-    parser.add_argument("--budget", type=float, default=60.0,
-                        help="CPU seconds per thread per model (default: 60)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=None,
+        help="CPU seconds per thread per model, checked after each epoch "
+        "(default: images linear 15, mlp 30, cnn 60, resnet 120; others 60)",
+    )
     parser.add_argument("--threads", type=int, default=2, help="torch threads (default: 2)")
-    parser.add_argument("--root", default=None,
-                        help="data root (default: a fresh temporary directory)")
+    parser.add_argument(
+        "--root", default=None, help="data root (default: a fresh temporary directory)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
@@ -313,9 +371,9 @@ def main() -> None:
             ladder_images(root, names, args.budget, args.threads)
         elif args.dataset == "segmentation":
             names = args.models.split(",") if args.models else ["colour", "fcn"]
-            ladder_segmentation(root, names, args.budget, args.threads)
+            ladder_segmentation(root, names, args.budget or 60.0, args.threads)
         else:
-            ladder_sequences(root, args.budget, args.threads)
+            ladder_sequences(root, args.budget or 60.0, args.threads)
 
 
 if __name__ == "__main__":

@@ -27,9 +27,15 @@ def compute(hidden_seed: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in DATASETS:
-            dirs = {"root": Path(tmp) / "data", "hidden_root": Path(tmp) / "hidden"}
-            store.generate(name, hidden_seed=hidden_seed, progress=False, **dirs)
-            manifest = json.loads((dirs["root"] / name / store.MANIFEST).read_text())
+            root = Path(tmp) / "data"
+            store.generate(
+                name,
+                root=root,
+                hidden_root=Path(tmp) / "hidden",
+                hidden_seed=hidden_seed,
+                progress=False,
+            )
+            manifest = json.loads((root / name / store.MANIFEST).read_text())
             files = {
                 label: meta["sha256"]
                 for split in manifest["splits"].values()
@@ -51,14 +57,16 @@ def card_block(entry: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("seed_file", type=Path, help="the dev hidden seed (grader/suites/hidden_seed.txt)")
+    parser.add_argument(
+        "seed_file", type=Path, help="the dev hidden seed (grader/suites/hidden_seed.txt)"
+    )
     args = parser.parse_args()
     recorded = compute(args.seed_file.read_text().strip())
     checksums_path().write_text(json.dumps(recorded, indent=2) + "\n")
     for name, entry in recorded.items():
         card = checksums_path().parent / f"{name}.md"
         if card.is_file():
-            card.write_text(_BLOCK.sub(lambda _: card_block(entry), card.read_text()))
+            card.write_text(_BLOCK.sub(lambda _, e=entry: card_block(e), card.read_text()))
     print(f"wrote {checksums_path()}")
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from coursedata import raster, shapes
 
-VERSION = 2
+VERSION = 3
 CLASSES = ("background", "kart", "pickup", "nitro", "bomb", "projectile")
 SIZE = 64
 SPLIT_SIZES = {"train": 10_000, "valid": 2_000, "test": 2_000}
@@ -23,7 +23,7 @@ _CHUNK = 250
 # Difficulty knobs (see datasets/images.md for the ladder they produce).
 CENTRE_JITTER_PX = 12.0  # object centre: image centre +- this
 MAX_TILT_DEG = 30  # heading: 0 or 180 degrees (a flip), tilted by up to this
-PALETTE_P = 0.6  # chance that an object's body takes its class's colour (a weak cue)
+PALETTE_P = 0.7  # chance that an object's body takes its class's colour (a weak cue)
 # class palette colours (RGB), jittered by +-PALETTE_JITTER per channel
 PALETTE = np.array(
     [[0, 0, 0], [220, 50, 40], [240, 200, 40], [40, 110, 235], [45, 45, 55], [235, 130, 30]],
@@ -64,7 +64,9 @@ def render(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     # partial occlusion: a small shape near the object's centre
     occl = rng.random(b) < 0.3
     offset = rng.uniform(-1.0, 1.0, size=(2, b)).astype(np.float32) * size
-    _draw_distractor(img, bg, rng, active=occl, size_px=(1.5, 3.5), centre=(cx + offset[0], cy + offset[1]))
+    _draw_distractor(
+        img, bg, rng, active=occl, size_px=(1.5, 3.5), centre=(cx + offset[0], cy + offset[1])
+    )
     amp = rng.integers(2, 11, size=b, dtype=np.int16)
     noise = rng.integers(-16, 17, size=img.shape, dtype=np.int16)
     img += noise * amp[:, None, None, None] // 16
@@ -73,10 +75,14 @@ def render(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def _background(b: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """int16 (B, 3, H, W) backgrounds (colour + brightness gradient) and their colours (B, 3)."""
-    bg = rng.integers(20, 236, size=(b, 3), dtype=np.int16)
+    # muted backgrounds (a grey level with a tint) so objects' colours stand out
+    grey = rng.integers(40, 216, size=(b, 1), dtype=np.int16)
+    bg = np.clip(grey + rng.integers(-35, 36, size=(b, 3), dtype=np.int16), 0, 255)
     gx, gy = rng.integers(-30, 31, size=(2, b), dtype=np.int16)
     ramp = np.arange(SIZE, dtype=np.int16) - SIZE // 2  # (W,)
-    shade = (gx[:, None, None] * ramp[None, None, :] + gy[:, None, None] * ramp[None, :, None]) // 32
+    shade = (
+        gx[:, None, None] * ramp[None, None, :] + gy[:, None, None] * ramp[None, :, None]
+    ) // 32
     img = bg[:, :, None, None] + shade[:, None, :, :]
     return img.astype(np.int16), bg.astype(np.uint8)
 
@@ -123,7 +129,9 @@ def _draw_object(
     shift = rng.integers(-PALETTE_JITTER, PALETTE_JITTER + 1, size=(b, 3), dtype=np.int16)
     palette = np.clip(PALETTE[labels] + shift, 0, 255).astype(np.uint8)
     use_palette = (rng.random(b) < PALETTE_P)[:, None]
-    body = raster.contrasting(np.where(use_palette, palette, rng.integers(0, 256, size=(b, 3), dtype=np.uint8)), bg)
+    body = raster.contrasting(
+        np.where(use_palette, palette, rng.integers(0, 256, size=(b, 3), dtype=np.uint8)), bg
+    )
     detail = _random_colour(b, rng, body)
     dark = rng.integers(0, 70, size=(b, 3), dtype=np.uint8)
     colours = {"body": body, "detail": detail, "dark": dark}

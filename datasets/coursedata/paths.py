@@ -10,7 +10,7 @@ _DATASETS_DIR = Path(__file__).resolve().parents[1]
 
 
 def default_root() -> Path:
-    """`$COURSEDATA_DIR`, else `<repo>/datasets/data` (public splits: inputs, train/valid labels)."""
+    """`$COURSEDATA_DIR`, else `<repo>/datasets/data` (inputs, train/valid labels)."""
     env = os.environ.get("COURSEDATA_DIR")
     return Path(env) if env else _DATASETS_DIR / "data"
 

@@ -39,8 +39,9 @@ def local_coords(
     return u, v
 
 
-def box(u: np.ndarray, v: np.ndarray, hu: float, hv: float, ou: float = 0.0,
-        ov: float = 0.0) -> np.ndarray:
+def box(
+    u: np.ndarray, v: np.ndarray, hu: float, hv: float, ou: float = 0.0, ov: float = 0.0
+) -> np.ndarray:
     """Axis-aligned (in the object frame) box with half-extents hu, hv centred at (ou, ov)."""
     return (np.abs(u - np.float32(ou)) < hu) & (np.abs(v - np.float32(ov)) < hv)
 
@@ -59,7 +60,9 @@ def ellipse(u: np.ndarray, v: np.ndarray, ru: float, rv: float) -> np.ndarray:
     return a * a + b * b < np.float32(1.0)
 
 
-def triangle(u: np.ndarray, v: np.ndarray, base_u: float, tip_u: float, half_w: float) -> np.ndarray:
+def triangle(
+    u: np.ndarray, v: np.ndarray, base_u: float, tip_u: float, half_w: float
+) -> np.ndarray:
     """Isosceles triangle: base (width 2*half_w) at u=base_u, tip at u=tip_u."""
     length = tip_u - base_u
     t = (u - np.float32(base_u)) * np.float32(1.0 / length)  # 0 at the base, 1 at the tip

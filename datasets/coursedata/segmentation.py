@@ -48,7 +48,9 @@ def render(b: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     ramp_x = np.arange(WIDTH, dtype=np.int16) - WIDTH // 2
     ramp_y = np.arange(HEIGHT, dtype=np.int16) - HEIGHT // 2
     gx, gy = rng.integers(-20, 21, size=(2, b), dtype=np.int16)
-    shade = (gx[:, None, None] * ramp_x[None, None, :] + gy[:, None, None] * ramp_y[None, :, None]) // 64
+    shade = (
+        gx[:, None, None] * ramp_x[None, None, :] + gy[:, None, None] * ramp_y[None, :, None]
+    ) // 64
     img = bg.astype(np.int16)[:, :, None, None] + shade[:, None]
     mask = np.zeros((b, HEIGHT, WIDTH), dtype=np.uint8)
     _draw_rocks(img, bg, track, rng)
@@ -56,8 +58,9 @@ def render(b: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     for label, kinds, most, size_px, on_track_p in _OBJECTS:
         for slot in range(most):
             active = rng.integers(0, most + 1, size=b) > slot
-            _draw_objects(img, mask, bg, rng, active, label, kinds, size_px,
-                          on_track_p, centre_y, half_width)
+            _draw_objects(
+                img, mask, bg, rng, active, label, kinds, size_px, on_track_p, centre_y, half_width
+            )
     amp = rng.integers(2, 13, size=b, dtype=np.int16)
     img += rng.integers(-16, 17, size=img.shape, dtype=np.int16) * amp[:, None, None, None] // 16
     return np.clip(img, 0, 255).astype(np.uint8), mask
@@ -65,7 +68,9 @@ def render(b: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 def _palette(b: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Background and track colours (B, 3): usually grass and tarmac, sometimes anything."""
-    grass = np.stack([rng.integers(40, 130, b), rng.integers(90, 190, b), rng.integers(30, 100, b)], 1)
+    grass = np.stack(
+        [rng.integers(40, 130, b), rng.integers(90, 190, b), rng.integers(30, 100, b)], 1
+    )
     grey = rng.integers(70, 171, size=(b, 1)) + rng.integers(-12, 13, size=(b, 3))
     odd = rng.random(b) < 0.35  # an unusual palette: any colours, kept apart
     bg = np.where(odd[:, None], rng.integers(0, 256, size=(b, 3)), grass).astype(np.uint8)
@@ -73,7 +78,9 @@ def _palette(b: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     return bg, raster.contrasting(track, bg, min_l1=120)
 
 
-def _draw_rocks(img: np.ndarray, bg: np.ndarray, track: np.ndarray, rng: np.random.Generator) -> None:
+def _draw_rocks(
+    img: np.ndarray, bg: np.ndarray, track: np.ndarray, rng: np.random.Generator
+) -> None:
     """Background clutter; half of it in the track's colour (still background)."""
     b = len(bg)
     for _ in range(6):
@@ -93,11 +100,15 @@ def _draw_rocks(img: np.ndarray, bg: np.ndarray, track: np.ndarray, rng: np.rand
             shapes.stamp(img, idx, (cx, cy, size, deg), [(primitive(aspect), colour)])
 
 
-def _curve(rng: np.random.Generator, b: int, n: int, centre_range: tuple[float, float]) -> np.ndarray:
+def _curve(
+    rng: np.random.Generator, b: int, n: int, centre_range: tuple[float, float]
+) -> np.ndarray:
     """A random cubic centre line sampled at n points: float32 (B, n)."""
     t = (np.arange(n, dtype=np.float32) - np.float32(n / 2)) / np.float32(n)  # [-0.5, 0.5)
     c0 = rng.uniform(*centre_range, size=b).astype(np.float32)[:, None]
-    c1, c2, c3 = (rng.uniform(-lim, lim, size=b).astype(np.float32)[:, None] for lim in (40, 90, 150))
+    c1, c2, c3 = (
+        rng.uniform(-lim, lim, size=b).astype(np.float32)[:, None] for lim in (40, 90, 150)
+    )
     return c0 + t * (c1 + t * (c2 + t * c3))
 
 
@@ -144,8 +155,11 @@ def _draw_objects(
     on_track = rng.random(b) < on_track_p
     offset = rng.uniform(-0.6, 0.6, size=b).astype(np.float32) * half_width
     cx = col.astype(np.float32)
-    cy = np.where(on_track, centre_y[np.arange(b), col] + offset,
-                  rng.uniform(6, HEIGHT - 6, size=b).astype(np.float32)).astype(np.float32)
+    cy = np.where(
+        on_track,
+        centre_y[np.arange(b), col] + offset,
+        rng.uniform(6, HEIGHT - 6, size=b).astype(np.float32),
+    ).astype(np.float32)
     size = rng.uniform(*size_px, size=b).astype(np.float32)
     deg = (rng.integers(-20, 21, size=b) + 180 * rng.integers(0, 2, size=b)) % 360
     body = raster.contrasting(rng.integers(0, 256, size=(b, 3), dtype=np.uint8), bg, 100)

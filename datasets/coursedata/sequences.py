@@ -32,8 +32,14 @@ LOWER = np.array([_IDX[c] for c in "abcdefgh"])
 UPPER = np.array([_IDX[c] for c in "ABCDEFGH"])
 # Integer weights (probability = weight / row total): exact and machine independent.
 LETTER_WEIGHTS = np.array(
-    [[24, 12, 6, 3, 2, 1, 1, 1], [1, 1, 2, 3, 6, 12, 24, 1],
-     [4, 24, 1, 12, 1, 6, 1, 1], [1, 6, 1, 1, 24, 1, 12, 4]], dtype=np.int64)
+    [
+        [24, 12, 6, 3, 2, 1, 1, 1],
+        [1, 1, 2, 3, 6, 12, 24, 1],
+        [4, 24, 1, 12, 1, 6, 1, 1],
+        [1, 6, 1, 1, 24, 1, 12, 4],
+    ],
+    dtype=np.int64,
+)
 QUOTED_WEIGHTS = LETTER_WEIGHTS[:, ::-1]  # capitals inside quotes: reversed frequencies
 OPEN_W, QUOTE_OPEN_W, SPACE_W = 5, 3, 10
 CLOSE_W_PER_DEPTH = 5  # deeper nesting closes sooner

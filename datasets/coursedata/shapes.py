@@ -43,10 +43,10 @@ OBJECT_PARTS: dict[str, list[Part]] = {
 
 # Distractor primitives: parts of objects without their telltale details.
 PRIMITIVES: tuple[Callable[[float], Shape], ...] = (
-    lambda aspect: (lambda u, v: raster.disc(u, v, 1.0)),
-    lambda aspect: (lambda u, v: raster.box(u, v, 1.0, aspect)),
-    lambda aspect: (lambda u, v: raster.box(u, v, 1.2, 0.22)),
-    lambda aspect: (lambda u, v: raster.triangle(u, v, -0.8, 1.0, 0.8)),
+    lambda aspect: lambda u, v: raster.disc(u, v, 1.0),
+    lambda aspect: lambda u, v: raster.box(u, v, 1.0, aspect),
+    lambda aspect: lambda u, v: raster.box(u, v, 1.2, 0.22),
+    lambda aspect: lambda u, v: raster.triangle(u, v, -0.8, 1.0, 0.8),
 )
 
 

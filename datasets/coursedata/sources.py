@@ -77,14 +77,18 @@ class FolderSource:
     def arrays(self, classes: tuple[str, ...], size: int) -> dict[str, np.ndarray]:
         table = self.path / "labels.csv"
         if not table.is_file():
-            raise DatasetError(f"{table} not found: a folder source needs labels.csv (file,label,split)")
+            raise DatasetError(
+                f"{table} not found: a folder source needs labels.csv (file,label,split)"
+            )
         rows: dict[str, list[tuple[np.ndarray, int]]] = {}
         with open(table, newline="") as fh:
             for line, row in enumerate(csv.DictReader(fh), start=2):
                 label = _class_index(row.get("label", ""), classes, table, line)
                 split = (row.get("split") or "train").strip()
                 if split not in ("train", "valid", "test"):
-                    raise DatasetError(f"{table}:{line}: split {split!r} is not train, valid or test")
+                    raise DatasetError(
+                        f"{table}:{line}: split {split!r} is not train, valid or test"
+                    )
                 image = _read_image(self.path / row.get("file", ""), size)
                 rows.setdefault(split, []).append((image, label))
         out = {}
@@ -127,7 +131,11 @@ def _read_archive(data: bytes, expected: set[str], url: str) -> dict[str, np.nda
         try:
             with tarfile.open(fileobj=io.BytesIO(data)) as tf:
                 for member in tf.getmembers():
-                    if member.isreg() and member.name in expected and member.size < _MAX_MEMBER_BYTES:
+                    if (
+                        member.isreg()
+                        and member.name in expected
+                        and member.size < _MAX_MEMBER_BYTES
+                    ):
                         blobs[member.name] = tf.extractfile(member).read()  # type: ignore[union-attr]
         except tarfile.TarError:
             raise DatasetError(f"{url} is neither a zip nor a tar archive") from None

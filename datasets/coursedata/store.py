@@ -86,9 +86,7 @@ def generate(
 def _install(spec: DatasetSpec, dirs: _Dirs, manifest: dict[str, Any], source: Source) -> None:
     """Install every split from a real-data source (skipped when already installed)."""
     recorded = manifest["splits"]
-    if recorded and all(
-        _is_fresh(spec, dirs, manifest, split, source.key) for split in recorded
-    ):
+    if recorded and all(_is_fresh(spec, dirs, manifest, split, source.key) for split in recorded):
         return
     if isinstance(source, FolderSource):
         if spec.name != "images":
