@@ -14,10 +14,9 @@ import time
 import zipfile
 from pathlib import Path
 
+import coursedata
 import numpy as np
 import pytest
-
-import coursedata
 from coursedata import registry, sequences, sources, store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,7 +139,9 @@ def test_same_seed_same_bytes(tiny: None, tmp_path: Path) -> None:
     for sub in ("a", "b"):
         coursedata.generate("images", root=tmp_path / sub, hidden_seed=5, progress=False)
     for name in ("train_images.npy", "test_images.npy"):
-        assert (tmp_path / "a/images" / name).read_bytes() == (tmp_path / "b/images" / name).read_bytes()
+        assert (tmp_path / "a/images" / name).read_bytes() == (
+            tmp_path / "b/images" / name
+        ).read_bytes()
 
 
 def test_unknown_names_are_one_line_errors(tmp_path: Path) -> None:
@@ -196,10 +197,20 @@ def test_archive_source_installs_checked_files(tiny: None, dirs: dict[str, Path]
     src = sources.ArchiveSource("file:///course/seq.zip", hashlib.sha256(data).hexdigest())
     fetched: list[str] = []
     fake = src.arrays  # bind a fetcher that never touches the network
-    src_with_fetch = type("S", (), {"key": src.key, "arrays": lambda self, exp: fake(
-        exp, fetch=lambda url: fetched.append(url) or data)})()
-    store._install(spec, store._Dirs("sequences", dirs["root"], dirs["hidden_root"]),
-                   {"splits": {}}, src_with_fetch)  # type: ignore[arg-type]
+    src_with_fetch = type(
+        "S",
+        (),
+        {
+            "key": src.key,
+            "arrays": lambda self, exp: fake(exp, fetch=lambda url: fetched.append(url) or data),
+        },
+    )()
+    store._install(
+        spec,
+        store._Dirs("sequences", dirs["root"], dirs["hidden_root"]),
+        {"splits": {}},
+        src_with_fetch,
+    )  # type: ignore[arg-type]
     assert fetched == ["file:///course/seq.zip"]
     assert np.load(dirs["root"] / "sequences" / "train_tokens.npy").shape == (3, 8)
     assert (dirs["hidden_root"] / "sequences" / "test_tokens.npy").is_file()
@@ -263,12 +274,20 @@ def test_coursedata_needs_no_grader_and_is_not_datasets(tmp_path: Path) -> None:
 
 
 def test_cli_unknown_dataset_is_one_line(tmp_path: Path) -> None:
-    env = {**os.environ, "COURSEDATA_DIR": str(tmp_path / "d"),
-           "COURSEDATA_HIDDEN_DIR": str(tmp_path / "h")}
-    proc = subprocess.run([sys.executable, "-m", "grader", "data", "nope"], env=env,
-                          capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "COURSEDATA_DIR": str(tmp_path / "d"),
+        "COURSEDATA_HIDDEN_DIR": str(tmp_path / "h"),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "data", "nope"], env=env, capture_output=True, text=True
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "unknown dataset 'nope'" in proc.stderr
-    proc = subprocess.run([sys.executable, "-m", "grader", "data", "images", "--verify"],
-                          env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "grader", "data", "images", "--verify"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1 and "images: FAILED" in proc.stdout
