@@ -57,13 +57,22 @@ class WorkerClient:
         self._limits: list[float] = []
         self._failure: StudentCodeError | None = None
         self._closed = False
+        self._pid: int | None = None
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         config = {**config, "policy": _policy_dict(policy)}
         try:
-            self.pid = zygote.fork(config, child_end)
+            # no wait for the zygote's reply: the pid is needed only to kill or explain a death
+            self._fork_id = zygote.request_fork(config, child_end)
         finally:
             child_end.close()
         self._sock = parent_end
+
+    @property
+    def pid(self) -> int:
+        """The worker's pid (its sandbox relay's, which mirrors how the worker exits)."""
+        if self._pid is None:
+            self._pid = self.zygote.forked_pid(self._fork_id)
+        return self._pid
 
     # -- time limits ---------------------------------------------------------------------
 

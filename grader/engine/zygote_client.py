@@ -147,6 +147,10 @@ class Zygote:
 
     def fork(self, config: dict[str, Any], worker_sock: socket.socket) -> int:
         """Fork a worker serving on `worker_sock` (the zygote gets a copy); returns its pid."""
+        return self.forked_pid(self.request_fork(config, worker_sock))
+
+    def request_fork(self, config: dict[str, Any], worker_sock: socket.socket) -> int:
+        """Ask for a worker without waiting for it; `forked_pid(id)` gives its pid later."""
         self.wait_ready()
         with self._send_lock:
             ident = self._next_id
@@ -158,6 +162,10 @@ class Zygote:
                 raise GraderError(
                     f"the grading zygote is gone ({exc}): {self._log_tail()}"
                 ) from None
+        return ident
+
+    def forked_pid(self, ident: int) -> int:
+        """The pid of the worker asked for by `request_fork`; GraderError if it failed."""
         with self._cond:
             self._cond.wait_for(lambda: ident in self._replies or self._dead, 60.0)
             reply = self._replies.pop(ident, None)
