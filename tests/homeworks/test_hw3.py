@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from helpers import Mutant, make_mutant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,8 +23,9 @@ SOLUTION = ROOT / "solutions" / "hw3"
 STARTER = ROOT / "assignments" / "hw3"
 SUITE = ROOT / "grader" / "suites" / "hw3"
 
-_TRAIN_LOOP_OLD = (SOLUTION / "hw3" / "train.py").read_text().split("    for epoch in range(epochs):\n")[1]
-_TRAIN_LOOP_OLD = "    for epoch in range(epochs):\n" + _TRAIN_LOOP_OLD.split("\n\n\ndef main")[0] + "\n"
+_LOOP_START = "    for epoch in range(epochs):\n"
+_AFTER_LOOP = (SOLUTION / "hw3" / "train.py").read_text().split(_LOOP_START)[1]
+_TRAIN_LOOP_OLD = _LOOP_START + _AFTER_LOOP.split("\n\n\ndef main")[0] + "\n"
 
 # `loses`: hidden tests (pytest -k names) that must lose points; `keeps`: tests that must
 # still pass, to show each check is aimed at the mistake and not at the whole task.
@@ -101,7 +101,8 @@ def test_starter_earns_nothing_and_says_not_implemented(graded) -> None:
     report = graded("hw3", STARTER)
     assert report.score == 0
     for t in report.tests:
-        assert t.output.startswith(f"not implemented yet: {_task_of(t.number)}"), (t.number, t.output)
+        expected = f"not implemented yet: {_task_of(t.number)}"
+        assert t.output.startswith(expected), (t.number, t.output)
 
 
 @pytest.mark.slow

@@ -62,7 +62,9 @@ def zeroed(state: dict[str, torch.Tensor], bn: BatchNormEntry) -> dict[str, torc
     return out
 
 
-def batch_norm_eval(x: torch.Tensor, state: dict[str, torch.Tensor], bn: BatchNormEntry) -> torch.Tensor:
+def batch_norm_eval(
+    x: torch.Tensor, state: dict[str, torch.Tensor], bn: BatchNormEntry
+) -> torch.Tensor:
     """What BatchNorm2d `bn` computes in eval mode on x (B, C, H, W), in float64."""
     shape = (1, bn.channels, 1, 1)
 

@@ -28,10 +28,14 @@ def course_image(seed: int) -> torch.Tensor:
 def sample_of(value: Any, label: int, what: str) -> torch.Tensor:
     """The image of a returned (image, label) pair, after checking both."""
     if not isinstance(value, (tuple, list)) or len(value) != 2:
-        raise InvalidValue(f"{what} should return an (image, label) pair, got {type(value).__name__}")
+        raise InvalidValue(
+            f"{what} should return an (image, label) pair, got {type(value).__name__}"
+        )
     image, got_label = value
     if type(got_label) is not int or got_label != label:
-        raise InvalidValue(f"{what} changed the label {label} into {got_label!r}: leave labels as they are")
+        raise InvalidValue(
+            f"{what} changed the label {label} into {got_label!r}: leave labels as they are"
+        )
     image = expect_tensor(image, shape=(3, 64, 64), dtype=torch.float32, name=f"{what} image")
     low, high = image.min().item(), image.max().item()
     if low < 0 or high > 1:

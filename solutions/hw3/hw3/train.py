@@ -109,7 +109,9 @@ def train(
     model = CNNClassifier(input_mean=mean.tolist(), input_std=std.tolist())
     model = model.to(device, memory_format=torch.channels_last)
 
-    steps_per_epoch = len(train_loader) if max_batches is None else min(max_batches, len(train_loader))
+    steps_per_epoch = len(train_loader)
+    if max_batches is not None:
+        steps_per_epoch = min(max_batches, steps_per_epoch)
     optimizer = torch.optim.SGD(
         model.parameters(), lr=lr, momentum=0.9, nesterov=True, weight_decay=WEIGHT_DECAY
     )
@@ -129,9 +131,9 @@ def train(
         )
         if verbose:
             print(lines[-1], flush=True)
-    if log_dir is not None:
-        Path(log_dir).mkdir(parents=True, exist_ok=True)
-        (Path(log_dir) / "train_log.txt").write_text("\n".join(lines) + "\n")
+        if log_dir is not None:  # rewritten every epoch: a run stopped early keeps its log
+            Path(log_dir).mkdir(parents=True, exist_ok=True)
+            (Path(log_dir) / "train_log.txt").write_text("\n".join(lines) + "\n")
     return model.eval()
 
 
