@@ -85,6 +85,7 @@ def test_bundle_cli_refuses_a_missing_package_in_one_line(tmp_path: Path) -> Non
     assert done.stderr.count("\n") == 1 and "--dir" in done.stderr, done.stderr
 
 
+@pytest.mark.slow  # two fresh interpreters import torch
 def test_import_check_falls_back_to_a_subprocess_where_the_engine_cannot_run(
     toy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
