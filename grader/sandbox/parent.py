@@ -40,6 +40,7 @@ def worker_env(threads: int) -> dict[str, str]:
         "NUMEXPR_NUM_THREADS": n,
         "VECLIB_MAXIMUM_THREADS": n,
         "TORCH_NUM_THREADS": n,
+        "CUBLAS_WORKSPACE_CONFIG": ":4096:8",  # deterministic cuBLAS on GPUs
     }
 
 
