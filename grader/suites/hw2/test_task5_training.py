@@ -22,9 +22,10 @@ from grader.suites.hw2.tb_events import all_finite, read_scalars
 from grader.training import TrainedModel, evaluate_classifier, train_student
 
 BUDGET_UNITS = 60  # the reference uses about half of it
-# Linear band on hidden-test accuracy, calibrated with the reference on 3 seeds (see
-# tests/homeworks/test_hw2.py). Chance is 1/6; a trained linear model stays below ACC_LOW.
-ACC_LOW, ACC_HIGH = 0.45, 0.58
+# Linear band on hidden-test accuracy (images v3). The reference reached 0.72, 0.68 and
+# 0.68 on seeds 0-2 using about half the budget; a trained linear model (Adam, 6 epochs)
+# reaches 0.45-0.48, below ACC_LOW. Chance is 1/6.
+ACC_LOW, ACC_HIGH = 0.52, 0.65
 TAGS = ("train/loss", "train/accuracy", "valid/accuracy")
 
 
