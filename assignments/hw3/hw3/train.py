@@ -25,7 +25,7 @@ EPOCHS = 8
 BATCH_SIZE = 128
 LEARNING_RATE = 0.1  # peak of the one-cycle schedule (SGD with momentum)
 WEIGHT_DECAY = 5e-4
-STATS_IMAGES = 1024  # training images used to estimate the input mean and std
+STATS_IMAGES = 512  # training images used to estimate the input mean and std
 
 
 def train_one_epoch(

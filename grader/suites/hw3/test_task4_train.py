@@ -5,8 +5,8 @@ reference units (1 unit = 1 s on the course's 2-core reference machine); the mod
 `trained` fixture shares the result. Accuracy on the hidden test split is computed here in
 the parent: the worker only sees the images.
 
-The credit band starts above what Homework 2's MLP reaches on these images (see
-datasets/images.md): only a network that finds shapes wherever they are gets credit.
+The credit band starts above what Homework 2's MLP reaches on these images: only a
+network that finds shapes wherever they are gets credit.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from grader.scoring import band_points
 from grader.training import TrainedModel, evaluate_classifier, train_student
 
 BUDGET_UNITS = 150  # the reference uses about half of it
-# Linear band on hidden-test accuracy, calibrated with the reference on 3 seeds (see
-# tests/homeworks/test_hw3.py). ACC_LOW is above what Homework 2's MLP reaches.
+# Linear band on hidden-test accuracy. The reference (seed 0) reached 0.887 and 0.890 in two
+# runs; Homework 2's MLP band tops out at 0.25 on these images, so credit starts well above.
 ACC_LOW, ACC_HIGH = 0.40, 0.75
 
 
