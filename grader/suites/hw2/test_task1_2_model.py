@@ -6,6 +6,7 @@ import torch
 from gradescope_utils.autograder_utils.decorators import number, weight
 
 from grader.checks import expect_tensor
+from grader.engine import RemotePackage
 
 NUM_CLASSES = 6
 INPUT_DIM = 3 * 64 * 64
@@ -24,7 +25,7 @@ def _expected_parameter_count(hidden_dims: tuple[int, ...]) -> int:
 
 @number("1.1")
 @weight(6)
-def test_output_shape(student):
+def test_output_shape(student: RemotePackage) -> None:
     """MLPClassifier returns (B, 6) float32 logits for any depth and batch size"""
     for depth, hidden_dims in enumerate([(), (40,), (72, 24)]):
         model = student.models.MLPClassifier(hidden_dims=hidden_dims, dropout=0.0)
@@ -36,7 +37,7 @@ def test_output_shape(student):
 
 @number("1.2")
 @weight(6)
-def test_parameter_count(student):
+def test_parameter_count(student: RemotePackage) -> None:
     """MLPClassifier has exactly the parameters of its Linear layers (weights and biases)"""
     for hidden_dims in [(33,), (48, 20), (30, 12, 9)]:
         model = student.models.MLPClassifier(hidden_dims=hidden_dims, dropout=0.1)
@@ -51,7 +52,7 @@ def test_parameter_count(student):
 
 @number("1.3")
 @weight(6)
-def test_is_not_linear(student):
+def test_is_not_linear(student: RemotePackage) -> None:
     """MLPClassifier is not an affine map: a non-linearity sits between its Linear layers"""
     model = student.models.MLPClassifier(hidden_dims=(64, 32), dropout=0.0).eval()
     first, second = _images(16, seed=1), _images(16, seed=2)
@@ -69,7 +70,7 @@ def test_is_not_linear(student):
 
 @number("1.4")
 @weight(4)
-def test_dropout_active_in_train_mode(student):
+def test_dropout_active_in_train_mode(student: RemotePackage) -> None:
     """In train() mode dropout is on: two forward passes of the same batch differ"""
     model = student.models.MLPClassifier(hidden_dims=(256,), dropout=0.5).train()
     x = _images(8, seed=3)
@@ -83,7 +84,7 @@ def test_dropout_active_in_train_mode(student):
 
 @number("1.5")
 @weight(6)
-def test_eval_mode_is_deterministic(student):
+def test_eval_mode_is_deterministic(student: RemotePackage) -> None:
     """In eval() mode the output is deterministic and each image ignores the rest of its batch"""
     model = student.models.MLPClassifier(hidden_dims=(256,), dropout=0.5).eval()
     x = _images(12, seed=4)
@@ -102,7 +103,7 @@ def test_eval_mode_is_deterministic(student):
 
 @number("2.1")
 @weight(6)
-def test_initial_logit_spread(student):
+def test_initial_logit_spread(student: RemotePackage) -> None:
     """At initialisation a deep MLP's logits vary across images at a sensible scale"""
     low, high = INIT_SPREAD_BAND
     model = student.models.MLPClassifier(hidden_dims=(384, 256, 256, 128), dropout=0.0).eval()
@@ -122,7 +123,7 @@ def test_initial_logit_spread(student):
 
 @number("2.2")
 @weight(6)
-def test_every_parameter_gets_a_gradient(student):
+def test_every_parameter_gets_a_gradient(student: RemotePackage) -> None:
     """After one backward pass every parameter has a non-zero gradient"""
     model = student.models.MLPClassifier(hidden_dims=(32, 16), dropout=0.0).train()
     weights = torch.randn(8, NUM_CLASSES, generator=torch.Generator().manual_seed(6))

@@ -15,6 +15,7 @@ from gradescope_utils.autograder_utils.decorators import number, weight
 from torch.nn import functional as F
 
 from grader.checks import expect_number, expect_tensor
+from grader.engine import RemoteModule, RemotePackage
 
 NUM_CLASSES = 6
 HIDDEN_DIMS = (16,)
@@ -22,15 +23,16 @@ BATCHES, BATCH_SIZE = 4, 8  # equal sizes: a per-batch and a per-sample mean agr
 LR, MOMENTUM = 0.05, 0.9
 # building the first torch.optim optimizer in a process imports torch._dynamo (seconds)
 OPTIMIZER_TIMEOUT_S = 60
+Batch = tuple[torch.Tensor, torch.Tensor]  # images (B, 3, 64, 64), labels (B,)
 
 
-def _batches(seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def _batches(seed: int) -> list[Batch]:
     g = torch.Generator().manual_seed(seed)
     return [(torch.rand(BATCH_SIZE, 3, 64, 64, generator=g),
              torch.randint(0, NUM_CLASSES, (BATCH_SIZE,), generator=g)) for _ in range(BATCHES)]
 
 
-def _fixed_state(model, seed: int) -> dict[str, torch.Tensor]:
+def _fixed_state(model: RemoteModule, seed: int) -> dict[str, torch.Tensor]:
     """The model's state_dict with every floating tensor redrawn from `seed` (small normal)."""
     g = torch.Generator().manual_seed(seed)
     state = {}
@@ -43,7 +45,8 @@ def _fixed_state(model, seed: int) -> dict[str, torch.Tensor]:
     return state
 
 
-def _reference_epoch(model, state: dict[str, torch.Tensor], batches) -> tuple[dict, float]:
+def _reference_epoch(model: RemoteModule, state: dict[str, torch.Tensor],
+                     batches: list[Batch]) -> tuple[dict[str, torch.Tensor], float]:
     """Parameters after one SGD-with-momentum epoch from `state`, and the mean batch loss.
 
     `model` is a student MLPClassifier used only as a differentiable function: its forward
@@ -71,7 +74,8 @@ def _reference_epoch(model, state: dict[str, torch.Tensor], batches) -> tuple[di
     return {k: p.detach() for k, p in params.items()}, sum(losses) / len(losses)
 
 
-def _run_student_epoch(student, state, batches):
+def _run_student_epoch(student: RemotePackage, state: dict[str, torch.Tensor],
+                       batches: list[Batch]) -> tuple[RemoteModule, object]:
     model = student.models.MLPClassifier(hidden_dims=HIDDEN_DIMS, dropout=0.0)
     model.load_state_dict(state)
     model.eval()  # train_one_epoch must switch it back to train mode
@@ -83,7 +87,7 @@ def _run_student_epoch(student, state, batches):
 @number("3.1")
 @pytest.mark.timeout(OPTIMIZER_TIMEOUT_S)
 @weight(14)
-def test_train_one_epoch_matches_reference(student):
+def test_train_one_epoch_matches_reference(student: RemotePackage) -> None:
     """train_one_epoch makes one zero_grad / backward / step per batch, like a reference epoch"""
     batches = _batches(seed=11)
     reference_model = student.models.MLPClassifier(hidden_dims=HIDDEN_DIMS, dropout=0.0)
@@ -107,7 +111,7 @@ def test_train_one_epoch_matches_reference(student):
 @number("3.2")
 @pytest.mark.timeout(OPTIMIZER_TIMEOUT_S)
 @weight(4)
-def test_train_one_epoch_returns_mean_loss(student):
+def test_train_one_epoch_returns_mean_loss(student: RemotePackage) -> None:
     """train_one_epoch trains in train() mode and returns the mean of the batch losses"""
     batches = _batches(seed=13)
     reference_model = student.models.MLPClassifier(hidden_dims=HIDDEN_DIMS, dropout=0.0)
@@ -126,7 +130,7 @@ def test_train_one_epoch_returns_mean_loss(student):
 
 @number("3.3")
 @weight(8)
-def test_evaluate(student):
+def test_evaluate(student: RemotePackage) -> None:
     """evaluate returns the accuracy in eval() mode and leaves the model there"""
     model = student.models.MLPClassifier(hidden_dims=(128,), dropout=0.5).eval()
     g = torch.Generator().manual_seed(15)

@@ -7,9 +7,11 @@ its own capped reader (tb_events.py) and compares them with what it asked to log
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from gradescope_utils.autograder_utils.decorators import number, weight
 
+from grader.engine import RemotePackage
 from grader.suites.hw2.tb_events import read_scalars
 
 TAGS = ("train/loss", "train/accuracy", "valid/accuracy")
@@ -22,7 +24,7 @@ def _close(got: list[float], want: list[float]) -> bool:
 
 @number("4.1")
 @weight(8)
-def test_training_logger_writes_scalars(student, exchange_dir):
+def test_training_logger_writes_scalars(student: RemotePackage, exchange_dir: Path) -> None:
     """TrainingLogger writes train/loss per step and both accuracies per epoch"""
     log_dir = exchange_dir / "run"
     losses = [2.0 - 0.1 * i for i in range(7)]
@@ -59,7 +61,7 @@ def test_training_logger_writes_scalars(student, exchange_dir):
 
 @number("4.2")
 @weight(2)
-def test_training_logger_without_log_dir(student):
+def test_training_logger_without_log_dir(student: RemotePackage) -> None:
     """TrainingLogger(None) accepts every call, so training code can log unconditionally"""
     logger = student.logger.TrainingLogger(None)
     logger.log_step(1.5)

@@ -12,11 +12,12 @@ little. The credit band starts above what a trained linear model reaches.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
 
+from grader.engine import GradingSession
 from grader.scoring import band_points
 from grader.suites.hw2.tb_events import all_finite, read_scalars
 from grader.training import TrainedModel, evaluate_classifier, train_student
@@ -30,7 +31,7 @@ TAGS = ("train/loss", "train/accuracy", "valid/accuracy")
 
 
 @pytest.fixture(scope="module")
-def trained(grader_session) -> Iterator[TrainedModel]:
+def trained(grader_session: GradingSession) -> Iterator[TrainedModel]:
     result = train_student(grader_session, budget_units=BUDGET_UNITS)
     yield result
     result.close()
@@ -38,7 +39,7 @@ def trained(grader_session) -> Iterator[TrainedModel]:
 
 @number("5.1")
 @weight(4)
-def test_returns_an_mlp(trained):
+def test_returns_an_mlp(trained: TrainedModel) -> None:
     """train finishes within its time budget and returns an MLPClassifier"""
     model = trained.require()
     assert model.remote_type.endswith(".MLPClassifier"), (
@@ -48,7 +49,8 @@ def test_returns_an_mlp(trained):
 
 @number("5.2")
 @partial_credit(16)
-def test_test_accuracy(trained, set_score, grader_session):
+def test_test_accuracy(trained: TrainedModel, set_score: Callable[[float], None],
+                       grader_session: GradingSession) -> None:
     """The trained MLP classifies held-out test images (accuracy, linear credit band)"""
     trained.require().eval()
     accuracy = evaluate_classifier(trained, "images", "test")
@@ -64,7 +66,7 @@ def test_test_accuracy(trained, set_score, grader_session):
 
 @number("4.3")
 @weight(4)
-def test_training_run_logs(trained):
+def test_training_run_logs(trained: TrainedModel) -> None:
     """The training run logs train/loss every step and both accuracies every epoch"""
     trained.require()
     scalars = read_scalars(trained.log_dir)
