@@ -144,6 +144,23 @@ def _predict(
     return torch.cat(outs)
 
 
+# id(module) -> grad mode of each forward since record_grad_modes (the hook stays installed)
+_GRAD_MODES: dict[int, list[bool]] = {}
+
+
+def _record_grad_modes(m: nn.Module) -> None:
+    """Start recording `torch.is_grad_enabled()` at every forward of `m`."""
+    if id(m) not in _GRAD_MODES:
+        modes: list[bool] = []
+        _GRAD_MODES[id(m)] = modes
+        nn.Module.register_forward_hook(m, lambda *_: modes.append(torch.is_grad_enabled()))
+    _GRAD_MODES[id(m)].clear()
+
+
+def _grad_modes(m: nn.Module) -> list[bool]:
+    return list(_GRAD_MODES.get(id(m), []))
+
+
 # `predict` also gets the worker's device as `device=`.
 MODULE_BUILTINS: dict[str, Callable[..., Any]] = {
     "train": _train,
@@ -158,4 +175,6 @@ MODULE_BUILTINS: dict[str, Callable[..., Any]] = {
     "submodules": _submodules,
     "gradients": _gradients,
     "predict": _predict,
+    "record_grad_modes": _record_grad_modes,
+    "grad_modes": _grad_modes,
 }

@@ -167,6 +167,12 @@ class WorkerClient:
         with contextlib.suppress(OSError):
             self._sock.close()
 
+    def abandon(self) -> None:
+        """Drop a worker that never served a request: closing its socket makes it exit."""
+        self._closed = True
+        with contextlib.suppress(OSError):
+            self._sock.close()
+
     def close(self) -> None:
         """End the worker and anything it started, without waiting. Safe to call twice.
 

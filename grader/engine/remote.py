@@ -130,6 +130,15 @@ class RemoteModule(RemoteObject):
         self._builtin("to", str(device))
         return self
 
+    def record_grad_modes(self) -> None:
+        """From now on, note whether autograd was on at each forward (see `grad_modes`)."""
+        self._builtin("record_grad_modes")
+
+    def grad_modes(self) -> list[bool]:
+        """`torch.is_grad_enabled()` at each forward since `record_grad_modes()`."""
+        raw = _expect(self._builtin("grad_modes"), list, "grad_modes()")
+        return [_expect(mode, bool, "grad_modes()") for mode in raw]
+
     def named_parameters(self) -> dict[str, torch.Tensor]:
         return _tensor_dict(self._builtin("named_parameters"), "named_parameters()")
 

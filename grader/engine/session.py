@@ -58,20 +58,34 @@ class GradingSession:
 
         The next worker is forked ahead of time (while this one's test runs), so a test
         does not wait for the sandbox set-up; each worker still serves exactly one test."""
-        client = self._spare or self._new_client()
-        self._spare = None
+        client, self._spare = self._spare, None
+        try:
+            client = self._started(client, seed)
+        except (StudentCodeError, GraderError):
+            # The spare may have died with a zygote killed since it was forked (out of
+            # memory, say): one retry on a fresh worker from a live zygote.
+            client = self._started(None, seed)
+        finally:
+            if self.prefork:
+                self._spare = self._new_client()
         client.timeout_s = DEFAULT_TEST_TIMEOUT_S if time_limit_s is None else float(time_limit_s)
         student = RemotePackage(client, self.homework.package)
         self._open.append(student)
+        return student
+
+    def _started(self, client: WorkerClient | None, seed: int) -> WorkerClient:
+        """`client` (or a new one) once it has answered its first request."""
+        client = client or self._new_client()
         try:
             with client.time_limit(WORKER_START_LIMIT_S):  # not the test's limit: no student code
                 client.request("seed", {"seed": int(seed)}, "the worker's start")
         except StudentCodeError as exc:  # no student code has run yet: an engine problem
+            client.abandon()
             raise GraderError(f"a grading worker failed to start: {exc.student_message}") from None
-        finally:
-            if self.prefork:
-                self._spare = self._new_client()
-        return student
+        except GraderError:
+            client.abandon()
+            raise
+        return client
 
     def _new_client(self) -> WorkerClient:
         if not self.zygote.alive:  # killed (out of memory?): later tests get a new one

@@ -131,7 +131,7 @@ def test_train_one_epoch_returns_mean_loss(student: RemotePackage) -> None:
 @number("3.3")
 @weight(8)
 def test_evaluate(student: RemotePackage) -> None:
-    """evaluate returns the accuracy in eval() mode and leaves the model there"""
+    """evaluate returns the accuracy in eval() mode, without a graph, and stays in eval()"""
     model = student.models.MLPClassifier(hidden_dims=(128,), dropout=0.5).eval()
     g = torch.Generator().manual_seed(15)
     images = torch.rand(40, 3, 64, 64, generator=g)
@@ -145,8 +145,13 @@ def test_evaluate(student: RemotePackage) -> None:
     images, labels = images[shuffle], labels[shuffle]
     batches = [(images[i:i + 16], labels[i:i + 16]) for i in range(0, 40, 16)]  # 16, 16, 8
     model.train()
+    model.record_grad_modes()
     accuracy = expect_number(student.loop.evaluate(model, batches), name="evaluate's return value")
     assert not model.training, "evaluate must switch the model to eval() mode and leave it there"
+    assert not any(model.grad_modes()), (
+        "evaluate ran the model with autograd on: wrap the loop in torch.no_grad() so no graph "
+        "is built"
+    )
     assert abs(accuracy - 25 / 40) < 1e-6, (
         f"evaluate returned {accuracy:.4g}: expected the fraction (in [0, 1]) of all examples "
         "whose largest logit is the label, counted over every batch, with dropout off"
