@@ -137,10 +137,12 @@ def test_verify_finds_a_flipped_byte_and_generate_repairs_it(
 
 def test_same_seed_same_bytes(tiny: None, tmp_path: Path) -> None:
     for sub in ("a", "b"):
-        coursedata.generate("images", root=tmp_path / sub, hidden_seed=5, progress=False)
+        coursedata.generate("images", root=tmp_path / sub / "data", hidden_seed=5, progress=False)
+    # the hidden labels land beside the explicit root, not in the shared datasets/hidden
+    assert (tmp_path / "a" / "hidden" / "images" / "test_labels.npy").is_file()
     for name in ("train_images.npy", "test_images.npy"):
-        assert (tmp_path / "a/images" / name).read_bytes() == (
-            tmp_path / "b/images" / name
+        assert (tmp_path / "a/data/images" / name).read_bytes() == (
+            tmp_path / "b/data/images" / name
         ).read_bytes()
 
 

@@ -185,7 +185,11 @@ def _expected_sha(
 class _Dirs:
     def __init__(self, name: str, root: str | Path | None, hidden_root: str | Path | None):
         self.public = Path(root if root is not None else default_root()) / name
-        self.hidden = Path(hidden_root if hidden_root is not None else default_hidden_root()) / name
+        if hidden_root is None:
+            # An explicit `root` keeps its hidden files beside it (`<root>/../hidden`, as in
+            # the default layout), never in the shared default folder the grader reads.
+            hidden_root = default_hidden_root() if root is None else Path(root).parent / "hidden"
+        self.hidden = Path(hidden_root) / name
 
     def label(self, path: Path) -> str:
         """`train_images.npy` for public files, `hidden/test_labels.npy` for hidden ones."""
