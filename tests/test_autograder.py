@@ -1,7 +1,8 @@
 """The Gradescope autograder: policy, metadata, results schema, the zip, and run_autograder.
 
-Fast tests use the toy homework (tests/autograder_toy). The slow test builds hw1's zip,
-runs setup.sh and grades the reference solution end to end, as Gradescope would.
+Fast tests use the toy homework (tests/autograder_toy). The slow tests build each
+homework's zip, run setup.sh and grade the reference solution (full marks) and the starter
+(zero) end to end, as Gradescope would.
 """
 
 from __future__ import annotations
@@ -452,30 +453,48 @@ def _project_data_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def hw1_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """hw1's autograder unpacked and set up (setup.sh without pip, on the project's data)."""
-    hw = _landed("hw1")
-    data_env = _project_data_env()
-    tmp = tmp_path_factory.mktemp("hw1-ag")
-    root = _unpack(build_autograder(hw, tmp / "hw1.zip").path, tmp / "root")
-    env = {**_env(root, tmp), **data_env, "GRADER_SETUP_SKIP_INSTALL": "1"}
-    done = subprocess.run(
-        [str(root / "source" / "setup.sh")], env=env, capture_output=True, text=True, timeout=900
-    )
-    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    assert "setup: dataset images ready" in done.stdout and "calibrated" in done.stdout
-    return root
+def homework_root(tmp_path_factory: pytest.TempPathFactory):
+    """A homework's autograder unpacked and set up (setup.sh without pip, on the project's
+    data), once per homework for this module."""
+    roots: dict[str, Path] = {}
+
+    def _root(name: str) -> Path:
+        if name not in roots:
+            hw = _landed(name)
+            data_env = _project_data_env()
+            tmp = tmp_path_factory.mktemp(f"{name}-ag")
+            root = _unpack(build_autograder(hw, tmp / f"{name}.zip").path, tmp / "root")
+            env = {**_env(root, tmp), **data_env, "GRADER_SETUP_SKIP_INSTALL": "1"}
+            done = subprocess.run([str(root / "source" / "setup.sh")], env=env,
+                                  capture_output=True, text=True, timeout=900)
+            assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+            assert "setup: dataset images ready" in done.stdout and "calibrated" in done.stdout
+            roots[name] = root
+        return roots[name]
+
+    return _root
 
 
 @pytest.mark.slow
-def test_hw1_autograder_gives_the_solution_full_marks(hw1_root: Path) -> None:
-    hw = homeworks.get("hw1")
+@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3"])
+def test_homework_autograder_gives_the_solution_full_marks(homework_root, name: str) -> None:
+    hw = homeworks.get(name)
     env = _project_data_env()
-    solved = _submit(hw1_root, hw.solution_dir / "hw1", env=env)
+    solved = _submit(homework_root(name), hw.solution_dir / name, env=env)
     failed = [(t["name"], t["output"][:300]) for t in solved["tests"] if t["status"] != "passed"]
     assert not failed, failed
     total = sum(t["max_score"] for t in solved["tests"])
     assert total > 0 and solved["score"] == pytest.approx(total)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3"])
+def test_homework_autograder_gives_the_starter_zero(homework_root, name: str) -> None:
+    hw = homeworks.get(name)
+    started = _submit(homework_root(name), hw.starter_dir / name, env=_project_data_env())
+    assert started["score"] == 0
+    assert all(t["score"] == 0 for t in started["tests"])
+    assert any("not implemented yet" in t["output"] for t in started["tests"])
 
 
 SLEEPY_TEST = '''
