@@ -1,8 +1,13 @@
-"""Shared helpers for the project's tests: mutants of reference solutions."""
+"""Shared helpers for the project's tests: mutants of reference solutions, and the checks
+every homework's tests make (public tests, starter signatures, hidden test names)."""
 
 from __future__ import annotations
 
+import ast
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +38,37 @@ def make_mutant(solution_dir: Path, mutant: Mutant, dest: Path) -> Path:
     count = text.count(mutant.old)
     if count != 1:
         raise AssertionError(
-            f"mutant {mutant.name}: {mutant.old!r} occurs {count} times in {mutant.file}, expected 1"
+            f"mutant {mutant.name}: {mutant.old!r} occurs {count} times in {mutant.file}, "
+            "expected 1"
         )
     target.write_text(text.replace(mutant.old, mutant.new))
     return dest
+
+
+def docstring_names(suite_dir: Path) -> dict[str, str]:
+    """A report's test name (the docstring's first line) -> the hidden test function's name."""
+    names: dict[str, str] = {}
+    for path in suite_dir.glob("test_*.py"):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                doc = ast.get_docstring(node) or node.name
+                names[doc.splitlines()[0].strip()] = node.name
+    return names
+
+
+def signatures(path: Path) -> set[str]:
+    """Every def (with its arguments) and class of a module: what a starter must keep."""
+    tree = ast.parse(path.read_text())
+    return {f"{n.name}({ast.unparse(n.args)})" if not isinstance(n, ast.ClassDef) else n.name
+            for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+
+
+def run_public_tests(starter_dir: Path, target_dir: Path) -> subprocess.CompletedProcess[str]:
+    """Run a homework's public tests (from the starter) against the package in `target_dir`."""
+    env = {**os.environ, "PUBLIC_TESTS_TARGET": str(target_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         str(starter_dir / "tests")],
+        cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
+        timeout=600,
+    )

@@ -5,13 +5,10 @@ public tests pass on the reference.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import Mutant, make_mutant
+from helpers import Mutant, docstring_names, make_mutant, run_public_tests, signatures
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "hw1"
@@ -146,26 +143,15 @@ def test_training_past_the_budget_scores_zero(graded, tmp_path: Path, monkeypatc
 
 
 def test_public_tests_pass_on_the_reference() -> None:
-    env = {**os.environ, "PUBLIC_TESTS_TARGET": str(SOLUTION)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(STARTER / "tests")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
-    )
+    proc = run_public_tests(STARTER, SOLUTION)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
 
 
 def test_starter_keeps_the_solution_signatures() -> None:
     """Same files, and every public def/class of the reference exists in the starter."""
-    import ast
-
     ref_files = sorted(p.name for p in (SOLUTION / "hw1").glob("*.py"))
     assert ref_files == sorted(p.name for p in (STARTER / "hw1").glob("*.py"))
     for name in ref_files:
-        def signatures(path: Path) -> set[str]:
-            tree = ast.parse(path.read_text())
-            return {f"{n.name}({ast.unparse(n.args)})" if not isinstance(n, ast.ClassDef)
-                    else n.name for n in ast.walk(tree)
-                    if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
         assert signatures(SOLUTION / "hw1" / name) == signatures(STARTER / "hw1" / name), name
 
 
@@ -174,16 +160,4 @@ def _function_of(test_name: str) -> str:
     return _NAMES[test_name]
 
 
-def _docstring_names() -> dict[str, str]:
-    import ast
-
-    names: dict[str, str] = {}
-    for path in (ROOT / "grader" / "suites" / "hw1").glob("test_*.py"):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                doc = ast.get_docstring(node) or node.name
-                names[doc.splitlines()[0].strip()] = node.name
-    return names
-
-
-_NAMES = _docstring_names()
+_NAMES = docstring_names(ROOT / "grader" / "suites" / "hw1")

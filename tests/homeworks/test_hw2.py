@@ -6,13 +6,10 @@ public tests pass on the reference.
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import Mutant, make_mutant
+from helpers import Mutant, docstring_names, make_mutant, run_public_tests, signatures
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "hw2"
@@ -72,18 +69,7 @@ def _keyword(names: tuple[str, ...]) -> str:
     return " or ".join(names)
 
 
-def _docstring_names() -> dict[str, str]:
-    """A report's test name (the docstring's first line) -> the test function's name."""
-    names: dict[str, str] = {}
-    for path in SUITE.glob("test_*.py"):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                doc = ast.get_docstring(node) or node.name
-                names[doc.splitlines()[0].strip()] = node.name
-    return names
-
-
-_NAMES = _docstring_names()
+_NAMES = docstring_names(SUITE)
 
 
 @pytest.mark.slow
@@ -123,11 +109,7 @@ def test_mutant_loses_its_points(graded, tmp_path: Path, mutant: Mutant,
 
 
 def test_public_tests_pass_on_the_reference() -> None:
-    env = {**os.environ, "PUBLIC_TESTS_TARGET": str(SOLUTION)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(STARTER / "tests")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )
+    proc = run_public_tests(STARTER, SOLUTION)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
 
 
@@ -135,12 +117,6 @@ def test_starter_keeps_the_solution_signatures() -> None:
     """Same files, and every def/class of the reference exists in the starter, same arguments."""
     ref_files = sorted(p.name for p in (SOLUTION / "hw2").glob("*.py"))
     assert ref_files == sorted(p.name for p in (STARTER / "hw2").glob("*.py"))
-
-    def signatures(path: Path) -> set[str]:
-        tree = ast.parse(path.read_text())
-        return {f"{n.name}({ast.unparse(n.args)})" if not isinstance(n, ast.ClassDef) else n.name
-                for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-
     for name in ref_files:
         assert signatures(SOLUTION / "hw2" / name) == signatures(STARTER / "hw2" / name), name
 

@@ -10,13 +10,10 @@ trains for no steps.
 from __future__ import annotations
 
 import ast
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers import Mutant, make_mutant
+from helpers import Mutant, docstring_names, make_mutant, run_public_tests, signatures
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "hw3"
@@ -122,11 +119,7 @@ def test_mutant_loses_its_points(graded, tmp_path: Path, mutant: Mutant,
 
 
 def test_public_tests_pass_on_the_reference() -> None:
-    env = {**os.environ, "PUBLIC_TESTS_TARGET": str(SOLUTION)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(STARTER / "tests")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )
+    proc = run_public_tests(STARTER, SOLUTION)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
 
 
@@ -135,7 +128,7 @@ def test_starter_keeps_the_solution_signatures() -> None:
     ref_files = sorted(p.name for p in (SOLUTION / "hw3").glob("*.py"))
     assert ref_files == sorted(p.name for p in (STARTER / "hw3").glob("*.py"))
     for name in ref_files:
-        assert _signatures(SOLUTION / "hw3" / name) == _signatures(STARTER / "hw3" / name), name
+        assert signatures(SOLUTION / "hw3" / name) == signatures(STARTER / "hw3" / name), name
 
 
 def test_given_utils_are_identical() -> None:
@@ -166,21 +159,4 @@ def _decorator_arg(node: ast.FunctionDef, name: str) -> object:
     return None
 
 
-def _signatures(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    return {f"{n.name}({ast.unparse(n.args)})" if not isinstance(n, ast.ClassDef) else n.name
-            for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-
-
-def _docstring_names() -> dict[str, str]:
-    """A report's test name (the docstring's first line) -> the test function's name."""
-    names: dict[str, str] = {}
-    for path in SUITE.glob("test_*.py"):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                doc = ast.get_docstring(node) or node.name
-                names[doc.splitlines()[0].strip()] = node.name
-    return names
-
-
-_NAMES = _docstring_names()
+_NAMES = docstring_names(SUITE)
