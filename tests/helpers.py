@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.results import GradeReport
+
 
 @dataclass(frozen=True)
 class Mutant:
@@ -43,6 +45,21 @@ def make_mutant(solution_dir: Path, mutant: Mutant, dest: Path) -> Path:
         )
     target.write_text(text.replace(mutant.old, mutant.new))
     return dest
+
+
+def check_mutant_report(report: GradeReport, mutant: Mutant, keeps: tuple[str, ...],
+                        names: dict[str, str]) -> None:
+    """The mutant lost points on each test of `mutant.loses` and kept every point of `keeps`,
+    so the check is aimed at the mistake and not at the whole task. `names` maps a report's
+    test names to the hidden test functions (`docstring_names`)."""
+    by_function = {names[t.name]: t for t in report.tests}
+    assert set(by_function) == set(mutant.loses + keeps), sorted(by_function)
+    for name in mutant.loses:
+        result = by_function[name]
+        assert result.score < result.max_score, f"{mutant.name} kept the points of {name}"
+    for name in keeps:
+        result = by_function[name]
+        assert result.score == result.max_score, f"{mutant.name} lost {name}: {result.output}"
 
 
 def docstring_names(suite_dir: Path) -> dict[str, str]:

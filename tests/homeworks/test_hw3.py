@@ -13,7 +13,14 @@ import ast
 from pathlib import Path
 
 import pytest
-from helpers import Mutant, docstring_names, make_mutant, run_public_tests, signatures
+from helpers import (
+    Mutant,
+    check_mutant_report,
+    docstring_names,
+    make_mutant,
+    run_public_tests,
+    signatures,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "hw3"
@@ -108,14 +115,7 @@ def test_mutant_loses_its_points(graded, tmp_path: Path, mutant: Mutant,
                                  keeps: tuple[str, ...]) -> None:
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw3", submission, keyword=_keyword(mutant.loses + keeps))
-    by_function = {_NAMES[t.name]: t for t in report.tests}
-    assert set(by_function) == set(mutant.loses + keeps), sorted(by_function)
-    for name in mutant.loses:
-        result = by_function[name]
-        assert result.score < result.max_score, f"{mutant.name} kept the points of {name}"
-    for name in keeps:
-        result = by_function[name]
-        assert result.score == result.max_score, f"{mutant.name} lost {name}: {result.output}"
+    check_mutant_report(report, mutant, keeps, _NAMES)
 
 
 def test_public_tests_pass_on_the_reference() -> None:
