@@ -8,7 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import Mutant, docstring_names, make_mutant, run_public_tests, signatures
+from helpers import (
+    Mutant,
+    check_mutant_report,
+    docstring_names,
+    make_mutant,
+    run_public_tests,
+    signatures,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "hw1"
@@ -107,13 +114,7 @@ def test_mutant_loses_its_points(graded, tmp_path: Path, mutant: Mutant,
                                  keeps: tuple[str, ...]) -> None:
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw1", submission, keyword=_keyword(mutant.loses + keeps))
-    by_function = {_function_of(t.name): t for t in report.tests}
-    for name in mutant.loses:
-        result = by_function[name]
-        assert result.score < result.max_score, f"{mutant.name} kept the points of {name}"
-    for name in keeps:
-        result = by_function[name]
-        assert result.score == result.max_score, f"{mutant.name} lost {name}: {result.output}"
+    check_mutant_report(report, mutant, keeps, _NAMES)
 
 
 @pytest.mark.slow
@@ -153,11 +154,6 @@ def test_starter_keeps_the_solution_signatures() -> None:
     assert ref_files == sorted(p.name for p in (STARTER / "hw1").glob("*.py"))
     for name in ref_files:
         assert signatures(SOLUTION / "hw1" / name) == signatures(STARTER / "hw1" / name), name
-
-
-def _function_of(test_name: str) -> str:
-    """Map a report's test name (the docstring) back to its function name."""
-    return _NAMES[test_name]
 
 
 _NAMES = docstring_names(ROOT / "grader" / "suites" / "hw1")
