@@ -5,6 +5,7 @@ sandboxed workers that `grade` starts beneath it."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from grader.batch.jobs import Job
 from grader.batch.journal import Journal
@@ -15,7 +16,7 @@ def run(job: Job) -> str:
     """Grade and commit; returns the journal status ("graded" or "error")."""
     from grader.api import grade
 
-    journal = Journal(job.journal)  # type: ignore[arg-type]
+    journal = Journal(Path(job.journal))
     try:
         report = grade(job.homework_spec(), job.submission, device=job.device, threads=job.threads)
     except GraderError as exc:  # a bad submission: recorded, the batch goes on
