@@ -77,8 +77,10 @@ def secret_bodies(root: Path) -> list[tuple[str, str]]:
             if len(body) >= MIN_BODY_CHARS and body not in given.get(name, set()):
                 secrets.append((f"solutions/{rel.as_posix()}:{name}", body))
     for path in _python_files(root / "grader" / "suites"):
-        rel = path.relative_to(root).as_posix()
-        secrets += [(f"{rel}:{n}", b) for n, b in function_bodies(path) if len(b) >= MIN_BODY_CHARS]
+        suite_file = path.relative_to(root).as_posix()
+        secrets += [
+            (f"{suite_file}:{n}", b) for n, b in function_bodies(path) if len(b) >= MIN_BODY_CHARS
+        ]
     return secrets
 
 
