@@ -117,6 +117,32 @@ def test_calibration_is_cached_until_forced(fake_measure: list[tuple[str, int]])
     assert len(entries) == 2 and first.key != other_threads.key
 
 
+def test_busy_calibration_is_measured_again_when_quiet(
+    fake_measure: list[tuple[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A speed measured under load is too low; it must not set budgets forever."""
+    from dataclasses import replace
+
+    busy_load = calibration_module._usable_cores() + 3.0
+    monkeypatch.setattr(
+        calibration_module,
+        "_measure_in_subprocess",
+        lambda device, threads: (
+            fake_measure.append((device, threads))
+            or replace(_fake_measurement(0.25 * len(fake_measure)), load_average=busy_load)
+        ),
+    )
+    load_now = [busy_load]
+    monkeypatch.setattr(calibration_module, "_load_average", lambda: load_now[0])
+    first = calibrate("cpu", 2)
+    assert first.measured_busy() and first.speed == 0.25
+    still_busy = calibrate("cpu", 2)
+    assert still_busy.from_cache and len(fake_measure) == 1  # measuring now would be as bad
+    load_now[0] = 0.1
+    quiet = calibrate("cpu", 2)
+    assert not quiet.from_cache and quiet.speed == 0.5 and len(fake_measure) == 2
+
+
 def test_corrupt_or_unwritable_cache_never_fails(
     fake_measure: list[tuple[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -66,7 +66,7 @@ class Calibration:
 
     def measured_busy(self) -> bool:
         """Whether other processes held the cores while this was measured (speed too low)."""
-        return self.load_average is not None and self.load_average > _usable_cores() + 0.5
+        return _is_busy(self.load_average)
 
     def summary(self) -> str:
         """E.g. "cpu, 2 threads: 1.00x reference (0.84 s workload)"."""
@@ -110,6 +110,9 @@ def calibrate(device: str, threads: int, *, force: bool = False) -> Calibration:
     """This machine's speed on `device` with `threads` torch threads, from the cache unless
     `force` or absent; a fresh measurement is written back to the cache.
 
+    A cached speed measured on a busy machine is too low and would make every later budget
+    too generous, so it is measured again once the machine is quiet.
+
     An unreadable or corrupt cache is ignored and an unwritable one only means the next
     call measures again: grading never fails over the cache.
     """
@@ -120,7 +123,7 @@ def calibrate(device: str, threads: int, *, force: bool = False) -> Calibration:
     entries = _read_cache(path)
     if not force and key in entries:
         cached = _from_entry(entries[key], key=key, path=path)
-        if cached is not None:
+        if cached is not None and not (cached.measured_busy() and not _is_busy(_load_average())):
             return cached
     measured = _measure_in_subprocess(device, threads)
     entry = {k: v for k, v in asdict(measured).items() if k not in ("key", "cache_path")}
@@ -243,6 +246,11 @@ def _load_average() -> float | None:
         return os.getloadavg()[0]
     except (OSError, AttributeError):
         return None
+
+
+def _is_busy(load_average: float | None) -> bool:
+    """More runnable processes than cores (with some slack): timings run slow."""
+    return load_average is not None and load_average > _usable_cores() + 0.5
 
 
 def _max_or_none(*values: float | None) -> float | None:
