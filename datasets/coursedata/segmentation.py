@@ -13,18 +13,20 @@ import numpy as np
 
 from coursedata import raster, shapes
 
-VERSION = 1
+VERSION = 2
 CLASSES = ("background", "kart", "track", "bomb/projectile", "pickup/nitro")
 HEIGHT, WIDTH = 96, 128
 SPLIT_SIZES = {"train": 2_000, "valid": 300, "test": 300}
 KEYS = ("images", "masks")
 HIDDEN_KEYS = ("masks",)
 _CHUNK = 100
+_ROCKS = 9  # background clutter per scene (each drawn with chance 0.75) ...
+_TRACK_LIKE_ROCKS = 0.7  # ... this share of it in the track's colour
 # (label, object kinds, most per scene, size range in px, chance to sit on the track)
 _OBJECTS = (
-    (1, ("kart",), 4, (4.0, 6.0), 1.0),
-    (3, ("bomb", "projectile"), 3, (3.0, 4.5), 0.7),
-    (4, ("pickup", "nitro"), 3, (3.0, 4.5), 0.7),
+    (1, ("kart",), 4, (5.0, 7.5), 1.0),
+    (3, ("bomb", "projectile"), 3, (4.0, 6.0), 0.7),
+    (4, ("pickup", "nitro"), 3, (4.0, 6.0), 0.7),
 )
 
 
@@ -81,10 +83,10 @@ def _palette(b: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 def _draw_rocks(
     img: np.ndarray, bg: np.ndarray, track: np.ndarray, rng: np.random.Generator
 ) -> None:
-    """Background clutter; half of it in the track's colour (still background)."""
+    """Background clutter; most of it in the track's colour (still background)."""
     b = len(bg)
-    for _ in range(6):
-        active = rng.random(b) < 0.7
+    for _ in range(_ROCKS):
+        active = rng.random(b) < 0.75
         cx = rng.uniform(0, WIDTH, size=b).astype(np.float32)
         cy = rng.uniform(0, HEIGHT, size=b).astype(np.float32)
         size = rng.uniform(3.0, 12.0, size=b).astype(np.float32)
@@ -93,7 +95,7 @@ def _draw_rocks(
         jitter = rng.integers(-15, 16, size=(b, 3))
         track_like = np.clip(track.astype(np.int16) + jitter, 0, 255).astype(np.uint8)
         other = raster.contrasting(rng.integers(0, 256, size=(b, 3), dtype=np.uint8), bg, 80)
-        colour = np.where((rng.random(b) < 0.5)[:, None], track_like, other)
+        colour = np.where((rng.random(b) < _TRACK_LIKE_ROCKS)[:, None], track_like, other)
         aspect = float(rng.uniform(0.4, 1.0))
         for k, primitive in enumerate(shapes.PRIMITIVES):
             idx = np.flatnonzero(active & (kind == k))
