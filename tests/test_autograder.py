@@ -424,7 +424,7 @@ def _landed(name: str) -> homeworks.Homework:
     return hw
 
 
-@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3"])
+@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3", "hw4", "hw5"])
 def test_homework_zip_ships_only_its_own_suite(name: str, tmp_path: Path) -> None:
     hw = _landed(name)
     info = build_autograder(hw, tmp_path / f"{name}.zip")
@@ -476,7 +476,7 @@ def homework_root(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3"])
+@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3", "hw4", "hw5"])
 def test_homework_autograder_gives_the_solution_full_marks(homework_root, name: str) -> None:
     hw = homeworks.get(name)
     env = _project_data_env()
@@ -488,7 +488,7 @@ def test_homework_autograder_gives_the_solution_full_marks(homework_root, name: 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3"])
+@pytest.mark.parametrize("name", ["hw1", "hw2", "hw3", "hw4", "hw5"])
 def test_homework_autograder_gives_the_starter_zero(homework_root, name: str) -> None:
     hw = homeworks.get(name)
     started = _submit(homework_root(name), hw.starter_dir / name, env=_project_data_env())

@@ -1,0 +1,171 @@
+"""Homework 5, Task 3: train_one_epoch with gradient-norm clipping (hidden suite, 16 points).
+
+The student's train_one_epoch runs on a small CharRNN with fixed weights and a fixed list
+of batches; the parameters it leaves are compared with a reference epoch computed here.
+The reference uses the student's own forward pass (logits, and through
+`RemoteModule.gradients` the parameter gradients of the mean next-character NLL); the
+loss, the clipping and the SGD-with-momentum update are computed in trusted code.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from gradescope_utils.autograder_utils.decorators import number, weight
+
+from grader.checks import expect_number, expect_tensor
+from grader.engine import RemoteModule, RemotePackage
+from grader.suites.hw5.lm import char_nll, fixed_state, logits_of, random_tokens
+
+BATCHES, BATCH_SIZE, LENGTH = 4, 6, 12
+LR, MOMENTUM = 0.2, 0.9
+TIGHT_CLIP = 0.05  # well below the gradient norms of these batches: every step is clipped
+LOOSE_CLIP = 1e3  # far above them: clipping must leave every step alone
+# building the first torch.optim optimizer in a process imports torch._dynamo (seconds)
+OPTIMIZER_TIMEOUT_S = 60
+
+
+def _batches(seed: int) -> list[torch.Tensor]:
+    return [random_tokens(BATCH_SIZE, LENGTH, seed=seed + i) for i in range(BATCHES)]
+
+
+def _new_model(student: RemotePackage) -> RemoteModule:
+    return student.models.CharRNN(embed_dim=8, hidden_dim=16, cell="gru", dropout=0.0)
+
+
+def _reference_epoch(
+    model: RemoteModule,
+    state: dict[str, torch.Tensor],
+    batches: list[torch.Tensor],
+    clip_norm: float,
+) -> tuple[dict[str, torch.Tensor], float, list[float]]:
+    """Parameters after one clipped SGD-with-momentum epoch from `state`, the mean batch
+    loss, and each step's gradient norm before clipping."""
+    model.load_state_dict(state)
+    model.train()
+    params = {
+        name: torch.nn.Parameter(expect_tensor(value, name=f"parameter {name}").clone())
+        for name, value in model.named_parameters().items()
+    }
+    optimizer = torch.optim.SGD(params.values(), lr=LR, momentum=MOMENTUM)
+    losses, norms = [], []
+    for tokens in batches:
+        logits = logits_of(model(tokens), BATCH_SIZE, LENGTH, "CharRNN output")
+        logits = logits.double().requires_grad_(True)
+        loss = char_nll(logits, tokens).mean()
+        (dlogits,) = torch.autograd.grad(loss, logits)  # (B, L, V)
+        returned = model.gradients(tokens, weights=dlogits.float()).params
+        grads = {}
+        for name, param in params.items():
+            grad = returned.get(name)
+            assert grad is not None, f"parameter {name} received no gradient"
+            grads[name] = expect_tensor(grad, shape=param.shape, name=f"gradient of {name}")
+        norm = math.sqrt(sum(float((g.double() ** 2).sum()) for g in grads.values()))
+        scale = min(1.0, clip_norm / (norm + 1e-6))  # as torch.nn.utils.clip_grad_norm_
+        for name, param in params.items():
+            param.grad = grads[name] * scale
+        optimizer.step()
+        optimizer.zero_grad()
+        losses.append(loss.item())
+        norms.append(norm)
+        model.load_state_dict({**state, **{k: p.detach() for k, p in params.items()}})
+    return {k: p.detach() for k, p in params.items()}, sum(losses) / len(losses), norms
+
+
+def _student_epoch(
+    student: RemotePackage,
+    state: dict[str, torch.Tensor],
+    batches: list[torch.Tensor],
+    clip_norm: float,
+) -> tuple[RemoteModule, object]:
+    model = _new_model(student)
+    model.load_state_dict(state)
+    model.eval()  # train_one_epoch must switch it back to train mode
+    optimizer = student.loop.make_optimizer(model, name="sgd", lr=LR, momentum=MOMENTUM)
+    mean_loss = student.loop.train_one_epoch(model, batches, optimizer, clip_norm=clip_norm)
+    return model, mean_loss
+
+
+def _compare(student: RemotePackage, seed: int, clip_norm: float, hint: str) -> list[float]:
+    """Run both epochs and assert the parameters agree; returns the reference's grad norms."""
+    batches = _batches(seed)
+    reference = _new_model(student)
+    state = fixed_state(reference, seed=seed + 100)
+    expected, _, norms = _reference_epoch(reference, state, batches, clip_norm)
+    model, _ = _student_epoch(student, state, batches, clip_norm)
+    got = model.named_parameters()
+    assert set(got) == set(expected), "train_one_epoch changed the model's parameter names"
+    for name, want in expected.items():
+        have = expect_tensor(got[name], shape=want.shape, name=f"parameter {name}")
+        if not torch.allclose(have, want, rtol=1e-3, atol=1e-5):
+            moved = (have - state[name]).abs().max().item()
+            reason = (
+                "the parameters did not change: call optimizer.step() after loss.backward()"
+                if moved == 0
+                else hint
+            )
+            raise AssertionError(
+                f"after one epoch parameter {name} differs from the reference "
+                f"epoch by up to {(have - want).abs().max().item():.3g}: "
+                f"{reason}"
+            )
+    return norms
+
+
+@number("3.1")
+@pytest.mark.timeout(OPTIMIZER_TIMEOUT_S)
+@weight(10)
+def test_clipped_epoch_matches_reference(student: RemotePackage) -> None:
+    """train_one_epoch clips the gradient norm between backward() and step(), like a reference"""
+    norms = _compare(
+        student,
+        seed=31,
+        clip_norm=TIGHT_CLIP,
+        hint=(
+            "expected one zero_grad(), loss.backward(), clip_grad_norm_(parameters, clip_norm) "
+            "and optimizer.step() per batch, in that order, on next_char_loss of the batch. "
+            "Clipping rescales the gradient of all parameters together (its norm, not each value)"
+        ),
+    )
+    assert min(norms) > 2 * TIGHT_CLIP, "internal: the clipping test's gradients are too small"
+
+
+@number("3.2")
+@pytest.mark.timeout(OPTIMIZER_TIMEOUT_S)
+@weight(3)
+def test_epoch_returns_mean_loss(student: RemotePackage) -> None:
+    """train_one_epoch trains in train() mode and returns the mean of the batch losses"""
+    batches = _batches(32)
+    reference = _new_model(student)
+    state = fixed_state(reference, seed=132)
+    # no step is clipped: this test does not depend on the clipping
+    _, expected, _ = _reference_epoch(reference, state, batches, LOOSE_CLIP)
+    model, mean_loss = _student_epoch(student, state, batches, LOOSE_CLIP)
+    mean_loss = expect_number(mean_loss, name="train_one_epoch's return value")
+    assert abs(mean_loss - expected) <= 1e-4 * max(1.0, abs(expected)), (
+        f"train_one_epoch returned {mean_loss:.5g}, expected the mean of the per-batch losses, "
+        "each measured before its optimizer step (a Python float, e.g. via loss.item())"
+    )
+    assert model.training, (
+        "after train_one_epoch the model is in eval() mode: call model.train() at its start"
+    )
+
+
+@number("3.3")
+@pytest.mark.timeout(OPTIMIZER_TIMEOUT_S)
+@weight(3)
+def test_small_gradients_are_not_rescaled(student: RemotePackage) -> None:
+    """Gradients with a norm below clip_norm are used as they are"""
+    norms = _compare(
+        student,
+        seed=33,
+        clip_norm=LOOSE_CLIP,
+        hint=(
+            "with a clip_norm far above the gradient norms the epoch should be plain SGD: "
+            "clipping only shrinks a gradient whose norm exceeds clip_norm and never scales "
+            "one up (torch.nn.utils.clip_grad_norm_ does exactly this)"
+        ),
+    )
+    assert max(norms) < LOOSE_CLIP / 2, "internal: the loose-clip test's gradients are too large"
