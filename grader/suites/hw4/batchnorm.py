@@ -1,0 +1,89 @@
+"""Parent-side helpers for the Homework 4 suite: BatchNorm layers found in a state_dict.
+
+Everything here works on plain tensors that came back from the worker, so the student's
+names for their layers do not matter: a BatchNorm2d is recognised by its `running_mean`,
+`running_var`, `weight` and `bias` entries. (A copy of Homework 3's helpers: each
+autograder ships one homework's suite only.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from grader.checks import expect_tensor
+from grader.errors import InvalidValue
+
+
+@dataclass(frozen=True)
+class BatchNormEntry:
+    prefix: str  # "down.0.1" for the keys "down.0.1.weight", "down.0.1.running_mean", ...
+    channels: int
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}" if self.prefix else name
+
+
+def batch_norms(state: dict[str, torch.Tensor]) -> list[BatchNormEntry]:
+    """Affine BatchNorm layers with running statistics, in state_dict order."""
+    found = []
+    for key, value in state.items():
+        if not key.endswith("running_mean"):
+            continue
+        prefix = key[: -len("running_mean")].rstrip(".")
+        entry = BatchNormEntry(prefix, int(value.numel()))
+        if all(entry.key(n) in state for n in ("running_var", "weight", "bias")):
+            found.append(entry)
+    return found
+
+
+def randomised(state: dict[str, torch.Tensor], seed: int) -> dict[str, torch.Tensor]:
+    """A copy of `state` with every BatchNorm's statistics and affine parameters random,
+    so that eval-mode BatchNorm is far from the identity."""
+    gen = torch.Generator().manual_seed(seed)
+    out = {k: v.clone() for k, v in state.items()}
+    for bn in batch_norms(state):
+        c = bn.channels
+        out[bn.key("running_mean")] = torch.rand(c, generator=gen) - 0.5
+        out[bn.key("running_var")] = torch.rand(c, generator=gen) * 1.5 + 0.5
+        out[bn.key("weight")] = torch.rand(c, generator=gen) * 1.5 + 0.5
+        out[bn.key("bias")] = torch.rand(c, generator=gen) - 0.5
+    return out
+
+
+def zeroed(state: dict[str, torch.Tensor], bn: BatchNormEntry) -> dict[str, torch.Tensor]:
+    """A copy of `state` whose BatchNorm `bn` outputs zeros (weight and bias set to 0)."""
+    out = dict(state)
+    out[bn.key("weight")] = torch.zeros_like(state[bn.key("weight")])
+    out[bn.key("bias")] = torch.zeros_like(state[bn.key("bias")])
+    return out
+
+
+def state_dict_of(model, name: str) -> dict[str, torch.Tensor]:
+    """The model's state_dict, every value checked to be a finite tensor; an error if it
+    has no BatchNorm2d."""
+    state = model.state_dict()
+    for key, value in state.items():
+        expect_tensor(value, name=f"{name} state_dict entry {key!r}")
+    if not batch_norms(state):
+        raise InvalidValue(
+            f"{name} has no BatchNorm2d with running statistics and a weight and bias; "
+            "use nn.BatchNorm2d(channels) with its defaults"
+        )
+    return state
+
+
+def running_stats(model, name: str) -> dict[str, torch.Tensor]:
+    """The BatchNorm running means and variances, checked; an error if there are none."""
+    stats = {
+        k: expect_tensor(v, name=f"buffer {k!r}")
+        for k, v in model.named_buffers().items()
+        if k.endswith("running_mean") or k.endswith("running_var")
+    }
+    if not stats:
+        raise InvalidValue(
+            f"{name} has no BatchNorm running statistics (running_mean / running_var): "
+            "use nn.BatchNorm2d(channels) with its defaults (track_running_stats=True)"
+        )
+    return stats
