@@ -89,3 +89,49 @@ def run_public_tests(starter_dir: Path, target_dir: Path) -> subprocess.Complete
         cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
         timeout=600,
     )
+
+
+def task_of(number: str) -> str:
+    """"Task 3" for a hidden test numbered "3.2"."""
+    return f"Task {number.split('.')[0]}"
+
+
+def suite_points(suite_dir: Path) -> dict[str, float]:
+    """Points per task ("Task N") that a hidden suite awards, read from its decorators."""
+    points: dict[str, float] = {}
+    for path in sorted(suite_dir.glob("test_*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                value = _decorator_arg(node, "weight") or _decorator_arg(node, "partial_credit")
+                number = _decorator_arg(node, "number")
+                assert isinstance(value, (int, float)) and number is not None, (path, node.name)
+                task = task_of(str(number))
+                points[task] = points.get(task, 0.0) + float(value)
+    return points
+
+
+def check_handout_points(starter_dir: Path, suite_dir: Path) -> None:
+    """The handout's task table (`| N | file | what | points |`) gives each task the points
+    the hidden suite awards, and they add up to 100."""
+    points = suite_points(suite_dir)
+    assert sum(points.values()) == 100, points
+    rows = (starter_dir / "README.md").read_text().splitlines()
+    for task, total in points.items():
+        row = next((line for line in rows if line.startswith(f"| {task[5:]} |")), "")
+        assert row.rstrip().endswith(f"| {total:g} |"), (task, total, row)
+
+
+def check_starter_signatures(starter_dir: Path, solution_dir: Path, package: str) -> None:
+    """Same module files, and every def/class of the reference exists in the starter."""
+    ref_files = sorted(p.name for p in (solution_dir / package).glob("*.py"))
+    assert ref_files == sorted(p.name for p in (starter_dir / package).glob("*.py"))
+    for name in ref_files:
+        starter, reference = starter_dir / package / name, solution_dir / package / name
+        assert signatures(reference) == signatures(starter), name
+
+
+def _decorator_arg(node: ast.FunctionDef, name: str) -> object:
+    for dec in node.decorator_list:
+        if isinstance(dec, ast.Call) and getattr(dec.func, "id", None) == name:
+            return ast.literal_eval(dec.args[0])
+    return None

@@ -10,16 +10,18 @@ from pathlib import Path
 import pytest
 from helpers import (
     Mutant,
+    check_handout_points,
     check_mutant_report,
+    check_starter_signatures,
     docstring_names,
     make_mutant,
     run_public_tests,
-    signatures,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "hw1"
 STARTER = ROOT / "assignments" / "hw1"
+SUITE = ROOT / "grader" / "suites" / "hw1"
 TASK_OF_NUMBER = {"1": "Task 1", "2": "Task 2", "3": "Task 3", "4": "Task 4", "5": "Task 2"}
 
 _SGD_LOOP_OLD = '''    losses: list[float] = []
@@ -149,11 +151,12 @@ def test_public_tests_pass_on_the_reference() -> None:
 
 
 def test_starter_keeps_the_solution_signatures() -> None:
-    """Same files, and every public def/class of the reference exists in the starter."""
-    ref_files = sorted(p.name for p in (SOLUTION / "hw1").glob("*.py"))
-    assert ref_files == sorted(p.name for p in (STARTER / "hw1").glob("*.py"))
-    for name in ref_files:
-        assert signatures(SOLUTION / "hw1" / name) == signatures(STARTER / "hw1" / name), name
+    check_starter_signatures(STARTER, SOLUTION, "hw1")
 
 
-_NAMES = docstring_names(ROOT / "grader" / "suites" / "hw1")
+def test_handout_states_every_tasks_points() -> None:
+    """The handout's table gives each task the points the hidden suite awards."""
+    check_handout_points(STARTER, SUITE)
+
+
+_NAMES = docstring_names(SUITE)

@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from helpers import (
     Mutant,
+    check_handout_points,
     check_mutant_report,
+    check_starter_signatures,
     docstring_names,
     make_mutant,
     run_public_tests,
-    signatures,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,11 +115,12 @@ def test_public_tests_pass_on_the_reference() -> None:
 
 
 def test_starter_keeps_the_solution_signatures() -> None:
-    """Same files, and every def/class of the reference exists in the starter, same arguments."""
-    ref_files = sorted(p.name for p in (SOLUTION / "hw2").glob("*.py"))
-    assert ref_files == sorted(p.name for p in (STARTER / "hw2").glob("*.py"))
-    for name in ref_files:
-        assert signatures(SOLUTION / "hw2" / name) == signatures(STARTER / "hw2" / name), name
+    check_starter_signatures(STARTER, SOLUTION, "hw2")
+
+
+def test_handout_states_every_tasks_points() -> None:
+    """The handout's table gives each task the points the hidden suite awards."""
+    check_handout_points(STARTER, SUITE)
 
 
 def test_given_files_match_the_reference() -> None:

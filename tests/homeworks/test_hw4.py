@@ -9,17 +9,18 @@ batches per epoch.
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
 from helpers import (
     Mutant,
+    check_handout_points,
     check_mutant_report,
+    check_starter_signatures,
     docstring_names,
     make_mutant,
     run_public_tests,
-    signatures,
+    task_of,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -221,9 +222,6 @@ def _keyword(names: tuple[str, ...]) -> str:
     return " or ".join(names)
 
 
-def _task_of(number: str) -> str:
-    return f"Task {number.split('.')[0]}"
-
 
 @pytest.mark.slow
 def test_reference_earns_every_point(graded) -> None:
@@ -240,7 +238,7 @@ def test_starter_earns_nothing_and_says_not_implemented(graded) -> None:
     report = graded("hw4", STARTER)
     assert report.score == 0
     for t in report.tests:
-        expected = f"not implemented yet: {_task_of(t.number)}"
+        expected = f"not implemented yet: {task_of(t.number)}"
         if t.number == "5.1":  # evaluate needs an FCN (Task 3) before it can run
             expected = "not implemented yet: Task "
         assert t.output.startswith(expected), (t.number, t.output)
@@ -262,11 +260,7 @@ def test_public_tests_pass_on_the_reference() -> None:
 
 
 def test_starter_keeps_the_solution_signatures() -> None:
-    """Same files, and every def/class of the reference exists in the starter."""
-    ref_files = sorted(p.name for p in (SOLUTION / "hw4").glob("*.py"))
-    assert ref_files == sorted(p.name for p in (STARTER / "hw4").glob("*.py"))
-    for name in ref_files:
-        assert signatures(SOLUTION / "hw4" / name) == signatures(STARTER / "hw4" / name), name
+    check_starter_signatures(STARTER, SOLUTION, "hw4")
 
 
 def test_given_utils_are_identical() -> None:
@@ -276,25 +270,8 @@ def test_given_utils_are_identical() -> None:
 
 def test_handout_states_every_tasks_points() -> None:
     """The handout's table gives each task the points the hidden suite awards."""
-    handout = (STARTER / "README.md").read_text()
-    points: dict[str, float] = {}
-    for path in SUITE.glob("test_*.py"):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                number = _decorator_arg(node, "number")
-                value = _decorator_arg(node, "weight") or _decorator_arg(node, "partial_credit")
-                task = _task_of(str(number))
-                points[task] = points.get(task, 0) + float(value)
-    assert sum(points.values()) == 100
-    for task, total in points.items():
-        assert f"| {task.split()[1]} |" in handout and f"| {total:g} |" in handout, (task, total)
+    check_handout_points(STARTER, SUITE)
 
-
-def _decorator_arg(node: ast.FunctionDef, name: str) -> object:
-    for dec in node.decorator_list:
-        if isinstance(dec, ast.Call) and getattr(dec.func, "id", None) == name:
-            return ast.literal_eval(dec.args[0])
-    return None
 
 
 _NAMES = docstring_names(SUITE)

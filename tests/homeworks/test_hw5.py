@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 from helpers import (
     Mutant,
+    check_handout_points,
     check_mutant_report,
+    check_starter_signatures,
     docstring_names,
     make_mutant,
     run_public_tests,
-    signatures,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -263,9 +264,6 @@ def _keyword(names: tuple[str, ...]) -> str:
     return " or ".join(names)
 
 
-def _task_of(number: str) -> str:
-    return f"Task {number.split('.')[0]}"
-
 
 _NAMES = docstring_names(SUITE)
 
@@ -306,11 +304,7 @@ def test_public_tests_pass_on_the_reference() -> None:
 
 
 def test_starter_keeps_the_solution_signatures() -> None:
-    """Same files, and every def/class of the reference exists in the starter, same arguments."""
-    ref_files = sorted(p.name for p in (SOLUTION / "hw5").glob("*.py"))
-    assert ref_files == sorted(p.name for p in (STARTER / "hw5").glob("*.py"))
-    for name in ref_files:
-        assert signatures(SOLUTION / "hw5" / name) == signatures(STARTER / "hw5" / name), name
+    check_starter_signatures(STARTER, SOLUTION, "hw5")
 
 
 def _function_source(path: Path, name: str) -> str:
@@ -335,28 +329,8 @@ def test_given_code_matches_the_reference() -> None:
 
 def test_handout_states_every_tasks_points() -> None:
     """The handout's table gives each task the points the hidden suite awards."""
-    handout = (STARTER / "README.md").read_text()
-    points: dict[str, float] = {}
-    for path in SUITE.glob("test_*.py"):
-        for node in ast.parse(path.read_text()).body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                value = _decorator_arg(node, "weight") or _decorator_arg(node, "partial_credit")
-                assert isinstance(value, (int, float)), (path.name, node.name)
-                task = _task_of(str(_decorator_arg(node, "number")))
-                points[task] = points.get(task, 0) + value
-    assert sum(points.values()) == 100
-    for task, total in points.items():
-        row = next(
-            (line for line in handout.splitlines() if line.startswith(f"| {task[5:]} |")), ""
-        )
-        assert row.rstrip().endswith(f"| {total:g} |"), (task, total, row)
+    check_handout_points(STARTER, SUITE)
 
-
-def _decorator_arg(node: ast.FunctionDef, name: str) -> object:
-    for dec in node.decorator_list:
-        if isinstance(dec, ast.Call) and getattr(dec.func, "id", None) == name:
-            return ast.literal_eval(dec.args[0])
-    return None
 
 
 def test_vocabulary_matches_the_dataset() -> None:
