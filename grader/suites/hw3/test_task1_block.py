@@ -11,8 +11,7 @@ import torch
 import torch.nn.functional as F
 from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_tensor
-from grader.suites.hw3.batchnorm import (
+from grader.batchnorm import (
     BatchNormEntry,
     batch_norm_eval,
     batch_norms,
@@ -20,6 +19,7 @@ from grader.suites.hw3.batchnorm import (
     state_dict_of,
     zeroed,
 )
+from grader.checks import expect_tensor
 
 TOLERANCE = 1e-4
 

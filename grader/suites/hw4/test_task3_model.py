@@ -9,14 +9,14 @@ from __future__ import annotations
 import torch
 from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_int, expect_tensor
-from grader.suites.hw4.batchnorm import (
+from grader.batchnorm import (
     batch_norms,
     randomised,
     running_stats,
     state_dict_of,
     zeroed,
 )
+from grader.checks import expect_int, expect_tensor
 
 MIN_PARAMETERS, MAX_PARAMETERS = 10_000, 500_000  # stated in the handout
 TOLERANCE = 1e-4

@@ -1,8 +1,10 @@
-"""Parent-side helpers for the Homework 3 suite: BatchNorm layers found in a state_dict.
+"""Parent-side helpers for hidden suites: BatchNorm layers found in a state_dict.
 
-Everything here works on plain tensors that came back from the worker (a state_dict), so
-the student's names for their layers do not matter: a BatchNorm2d is recognised by its
-`running_mean`, `running_var`, `weight` and `bias` entries.
+Everything here works on plain tensors that came back from the worker (a state_dict or
+named buffers), so the student's names for their layers do not matter: a BatchNorm2d is
+recognised by its `running_mean`, `running_var`, `weight` and `bias` entries. Used by the
+suites of homework 3 (ConvNet) and 4 (FCN); it lives outside grader/suites/ because each
+autograder ships one homework's suite only.
 """
 
 from __future__ import annotations
@@ -76,7 +78,8 @@ def batch_norm_eval(
 
 
 def state_dict_of(model, name: str) -> dict[str, torch.Tensor]:
-    """The model's state_dict, every value checked to be a finite tensor."""
+    """The model's state_dict, every value checked to be a finite tensor; an error if it
+    has no BatchNorm2d."""
     state = model.state_dict()
     for key, value in state.items():
         expect_tensor(value, name=f"{name} state_dict entry {key!r}")
@@ -86,3 +89,18 @@ def state_dict_of(model, name: str) -> dict[str, torch.Tensor]:
             "use nn.BatchNorm2d(channels) with its defaults"
         )
     return state
+
+
+def running_stats(model, name: str) -> dict[str, torch.Tensor]:
+    """The BatchNorm running means and variances, checked; an error if there are none."""
+    stats = {
+        k: expect_tensor(v, name=f"buffer {k!r}")
+        for k, v in model.named_buffers().items()
+        if k.endswith("running_mean") or k.endswith("running_var")
+    }
+    if not stats:
+        raise InvalidValue(
+            f"{name} has no BatchNorm running statistics (running_mean / running_var): "
+            "use nn.BatchNorm2d(channels) with its defaults (track_running_stats=True)"
+        )
+    return stats
