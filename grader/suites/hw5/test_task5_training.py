@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,7 +31,13 @@ from grader.engine import GradingSession
 from grader.errors import InvalidValue
 from grader.scoring import band_points
 from grader.suites.hw5.lm import VOCAB_SIZE, char_nll, logits_of
-from grader.training import EVAL_UNITS, TrainedModel, calibration_for, train_student
+from grader.training import (
+    EVAL_UNITS,
+    TrainedModel,
+    calibration_for,
+    load_targets,
+    train_student,
+)
 
 BUDGET_UNITS = 90  # the reference trains in 36 s here, at 0.84x reference speed (30 units)
 # Linear band on the ratio above (lower is better), sequences v1, dev seed. The reference
@@ -61,10 +66,9 @@ def trained(grader_session: GradingSession) -> Iterator[TrainedModel]:
     result.close()
 
 
-def _load(path: Path) -> np.ndarray:
-    if path.is_symlink() or not path.is_file():
-        raise FileNotFoundError(f"{path} is missing; generate the data with `grader data`")
-    return np.load(path, allow_pickle=False).astype(np.int64)
+def _tokens(trained: TrainedModel, split: str) -> np.ndarray:
+    """int64 (N, L) rows of a split, read in the parent (the test split from the hidden root)."""
+    return load_targets(trained, "sequences", split).astype(np.int64)
 
 
 def reference_levels(test: np.ndarray, train: np.ndarray) -> Levels:
@@ -82,7 +86,7 @@ def score_test_split(trained: TrainedModel) -> float:
     worker = trained.worker
     if worker is None:
         raise InvalidValue("the training worker was closed before evaluation")
-    tokens = torch.from_numpy(_load(trained.hidden_dir / "sequences" / "test_tokens.npy"))
+    tokens = torch.from_numpy(_tokens(trained, "test"))
     rows, length = tokens.shape
     inputs = tokens[:, :-1]  # the last character is only ever a target
     calibration = calibration_for(trained.stats.device, trained.stats.threads)
@@ -134,10 +138,7 @@ def test_test_nll(
     """The trained model predicts the hidden test text (NLL gap to the floor, credit band)"""
     trained.require()
     nll = score_test_split(trained)
-    levels = reference_levels(
-        _load(trained.hidden_dir / "sequences" / "test_tokens.npy"),
-        _load(trained.data_dir / "sequences" / "train_tokens.npy"),
-    )
+    levels = reference_levels(_tokens(trained, "test"), _tokens(trained, "train"))
     ratio = (nll - levels.floor) / (levels.bigram - levels.floor)
     record_property(
         "nll",
