@@ -123,7 +123,8 @@ def calibrate(device: str, threads: int, *, force: bool = False) -> Calibration:
     entries = _read_cache(path)
     if not force and key in entries:
         cached = _from_entry(entries[key], key=key, path=path)
-        if cached is not None and not (cached.measured_busy() and not _is_busy(_load_average())):
+        quiet_now = not _is_busy(_load_average())
+        if cached is not None and not (cached.measured_busy() and quiet_now):
             return cached
     measured = _measure_in_subprocess(device, threads)
     entry = {k: v for k, v in asdict(measured).items() if k not in ("key", "cache_path")}
