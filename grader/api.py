@@ -68,6 +68,9 @@ def grade(
         device=device,
         leaderboard=plugin.leaderboard,
     )
+    if any(t.extra_data.get("grader_side") for t in report.tests):
+        # Gradescope does not count such a run against the student's submission limit.
+        report.extra_data["autograder_error"] = True
     report.output = "\n".join(_header(device, threads, verbose) + session.notes)
     report.execution_time = round(time.monotonic() - start, 3)
     return report
