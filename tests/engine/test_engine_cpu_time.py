@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,28 +19,12 @@ import torch
 from helpers import Mutant, make_mutant
 from toy_homework import TOY
 
+from grader.bench.hogs import cpu_hogs
 from grader.engine import client as client_module
 from grader.engine.client import CallLimit, _machine_overloaded
 from grader.engine.session import GradingSession
 from grader.engine.usage import MachineLoad, TreeMeter
 from grader.errors import GraderSideFailure, WorkerTimeout
-
-HOG = "import time\nend = time.monotonic() + 120\nwhile time.monotonic() < end: pass"
-
-
-@contextlib.contextmanager
-def cpu_hogs(count: int, cpu: int | None = None) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """`count` busy processes (bounded to 2 minutes), optionally pinned to one CPU."""
-    procs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(count)]
-    try:
-        if cpu is not None:
-            for proc in procs:
-                os.sched_setaffinity(proc.pid, {cpu})
-        yield procs
-    finally:
-        for proc in procs:
-            proc.kill()
-            proc.wait()
 
 
 def _session(tmp: Path, name: str, body: str) -> GradingSession:
