@@ -18,7 +18,13 @@ from typing import Any
 
 from grader import sandbox
 from grader.engine import protocol
-from grader.engine.usage import MachineLoad, TreeMeter, TreeUsage, machine_busy_fraction
+from grader.engine.usage import (
+    MachineLoad,
+    TreeMeter,
+    TreeUsage,
+    machine_busy_fraction,
+    memory_limit_bytes,
+)
 from grader.engine.zygote_client import Zygote
 from grader.errors import (
     GraderSideFailure,
@@ -208,7 +214,14 @@ class WorkerClient:
             self.last_usage.cpu_s = meter.sample().cpu_s - before.cpu_s
         reply = self._check_reply(msg, label)
         if "error" in reply:
-            raise _student_error(reply["error"], label)
+            error = _student_error(reply["error"], label)
+            if _is_out_of_memory(reply["error"]):
+                error.student_message = (
+                    f"ran out of memory while running `{label}` "
+                    f"({error.student_message.removeprefix('your code raised ')})"
+                    f"{self._memory_figures()}"
+                )
+            raise error
         return protocol.decode(reply["ok"], rbufs, make_handle=make_handle)
 
     # -- CPU-time accounting -------------------------------------------------------------
@@ -310,8 +323,24 @@ class WorkerClient:
 
     def _crash(self, label: str) -> WorkerCrashed:
         status = self.zygote.exit_status(self.pid, EXIT_STATUS_WAIT_S)
+        if status is not None and status.signal == signal.SIGKILL:
+            # Nobody in the grader sent it (our own kills go through _fail): the kernel's
+            # out-of-memory killer is what SIGKILLs a process on its own.
+            return WorkerCrashed(
+                f"ran out of memory while running `{label}`: the worker was killed by the "
+                f"system (SIGKILL){self._memory_figures()}"
+            )
         how = status.describe() if status is not None else "the worker process died"
         return WorkerCrashed(f"your code crashed ({how}) while running `{label}`")
+
+    def _memory_figures(self) -> str:
+        """ "; limit 1536 MB, peak 1490 MB" from the environment and what the meter saw."""
+        limit = memory_limit_bytes()
+        peak = self._meter.peak_rss_bytes if self._meter is not None else 0
+        parts = [f"limit {limit >> 20} MB"] if limit else []
+        if peak:
+            parts.append(f"peak {peak >> 20} MB")
+        return "; " + ", ".join(parts) if parts else ""
 
     def _fail(self, error: StudentCodeError) -> Any:
         """Kill the worker and remember why; later calls raise the same error."""
@@ -386,6 +415,12 @@ def _policy_dict(policy: sandbox.SandboxPolicy) -> dict[str, Any]:
         json.dumps(value)  # a field the zygote could not rebuild fails here, loudly
         out[key] = value
     return out
+
+
+def _is_out_of_memory(err: dict[str, Any]) -> bool:
+    """MemoryError, or PyTorch's allocator refusing (RLIMIT_AS, a cgroup near its limit)."""
+    message = str(err.get("message", ""))
+    return err.get("type") == "MemoryError" or "can't allocate memory" in message
 
 
 def _student_error(err: dict[str, Any], label: str) -> StudentCodeError:

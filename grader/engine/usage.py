@@ -21,22 +21,31 @@ import os
 import time
 from dataclasses import dataclass
 
-__all__ = ["MachineLoad", "TreeMeter", "TreeUsage", "machine_busy_fraction"]
+__all__ = [
+    "MachineLoad",
+    "TreeMeter",
+    "TreeUsage",
+    "machine_busy_fraction",
+    "memory_limit_bytes",
+]
 
 RESCAN_S = 1.0  # how often a long call looks for new processes (DataLoader workers, ...)
 _TICK_S = 1.0 / (os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100)
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
 @dataclass(frozen=True)
 class TreeUsage:
     cpu_s: float  # user + system time of the tree's processes (all threads, reaped children)
     run_delay_s: float  # time its threads were runnable but waited for a CPU (schedstat)
+    rss_bytes: int = 0  # resident memory of the tree now
 
 
 @dataclass(frozen=True)
 class _ProcStat:
     ppid: int
     cpu_s: float  # utime + stime + cutime + cstime
+    rss_bytes: int
 
 
 def _read_stat(pid: int) -> _ProcStat | None:
@@ -49,7 +58,8 @@ def _read_stat(pid: int) -> _ProcStat | None:
     fields = raw[raw.rfind(b")") + 2 :].split()
     try:
         ticks = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
-        return _ProcStat(ppid=int(fields[1]), cpu_s=ticks * _TICK_S)
+        rss_pages = int(fields[21])
+        return _ProcStat(ppid=int(fields[1]), cpu_s=ticks * _TICK_S, rss_bytes=rss_pages * _PAGE)
     except (IndexError, ValueError):
         return None
 
@@ -82,6 +92,7 @@ class TreeMeter:
         self._known: set[int] = {root}
         self._last_scan = float("-inf")
         self._high_cpu = 0.0
+        self.peak_rss_bytes = 0  # the largest resident memory of the tree any sample saw
 
     def _rescan(self) -> None:
         children: dict[int, list[int]] = {}
@@ -104,17 +115,19 @@ class TreeMeter:
         # look for it on every sample; after that, new processes only now and then.
         if len(self._known) < 2 or time.monotonic() - self._last_scan >= RESCAN_S:
             self._rescan()
-        cpu, delay = 0.0, 0.0
+        cpu, delay, rss = 0.0, 0.0, 0
         for pid in list(self._known):
             stat = _read_stat(pid)
             if stat is None:
                 self._known.discard(pid)
                 continue
             cpu += stat.cpu_s
+            rss += stat.rss_bytes
             if with_delay:
                 delay += _run_delay_s(pid)
         self._high_cpu = max(self._high_cpu, cpu)
-        return TreeUsage(cpu_s=self._high_cpu, run_delay_s=delay)
+        self.peak_rss_bytes = max(self.peak_rss_bytes, rss)
+        return TreeUsage(cpu_s=self._high_cpu, run_delay_s=delay, rss_bytes=rss)
 
 
 @dataclass(frozen=True)
@@ -144,3 +157,34 @@ def machine_busy_fraction(before: MachineLoad | None, after: MachineLoad | None)
     if before is None or after is None or after.total <= before.total:
         return None
     return (after.busy - before.busy) / (after.total - before.total)
+
+
+def memory_limit_bytes() -> int | None:
+    """The memory this process may use: its cgroup's limit (v2 or v1) where one is set,
+    else the machine's RAM; None where neither can be read."""
+    limits: list[int] = []
+    try:
+        lines = open("/proc/self/cgroup").read().splitlines()
+    except OSError:
+        lines = []
+    for line in lines:
+        _id, controllers, path = line.split(":", 2)
+        candidates = []
+        if controllers == "":
+            candidates = [f"/sys/fs/cgroup{path}/memory.max"]
+        elif "memory" in controllers.split(","):
+            candidates = [f"/sys/fs/cgroup/memory{path}/memory.limit_in_bytes"]
+        for candidate in candidates:
+            try:
+                text = open(candidate).read().strip()
+            except OSError:
+                continue
+            if text.isdigit() and int(text) < (1 << 60):
+                limits.append(int(text))
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith("MemTotal:"):
+                limits.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError, IndexError):
+        pass
+    return min(limits) if limits else None

@@ -13,6 +13,7 @@ namespace: the engine must use the pid fork gave it, never the worker's os.getpi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 from collections.abc import Callable
@@ -108,12 +109,16 @@ def _relay(child: int) -> NoReturn:
         except ChildProcessError:
             status = 1 << 8  # cannot happen unless someone else reaped it
         break
-    kill.kill_descendants(os.getpid())  # a setsid() child or a stray thread's fork
-    _reap_all()
+    try:
+        kill.kill_descendants(os.getpid())  # a setsid() child or a stray thread's fork
+        _reap_all()
+    except BaseException:  # noqa: BLE001 - e.g. MemoryError in a full cgroup: still report
+        pass  # the worker's own status below, never an engine failure of the relay
     if os.WIFSIGNALED(status):
         signum = os.WTERMSIG(status)
-        signal.signal(signum, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
+        with contextlib.suppress(OSError, ValueError):  # SIGKILL (the OOM killer's) has no
+            signal.signal(signum, signal.SIG_DFL)  # handler to reset: EINVAL, not exit 70
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signum])
         os.kill(os.getpid(), signum)
         os._exit(128 + signum)  # a signal that does not kill (SIGCHLD): report it as code
     os._exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 1)

@@ -1,8 +1,9 @@
-"""Call limits are charged in the worker tree's CPU time, not the wall clock.
+"""Limits on a worker call: CPU time rather than the wall clock, and memory named.
 
 A busy machine takes wall-clock time from a worker but cannot spend its CPU time, so the
 verdict on a call must not move with the load; the wall clock only stops code that sleeps,
-and a stop on a starved machine is the grader's problem, never the student's.
+and a stop on a starved machine is the grader's problem, never the student's. A worker
+that runs out of memory reads "ran out of memory" with the limit and its peak.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import torch
 from helpers import Mutant, make_mutant
 from toy_homework import TOY
 
+from grader.bench.cgroup import MemoryCgroup
 from grader.bench.hogs import cpu_hogs
 from grader.engine import client as client_module
 from grader.engine.client import CallLimit, _machine_overloaded
 from grader.engine.session import GradingSession
 from grader.engine.usage import MachineLoad, TreeMeter
-from grader.errors import GraderSideFailure, WorkerTimeout
+from grader.errors import GraderSideFailure, StudentException, WorkerCrashed, WorkerTimeout
 
 
 def _session(tmp: Path, name: str, body: str) -> GradingSession:
@@ -129,3 +131,38 @@ def _descendants(pid: int) -> list[int]:
     from grader.sandbox.kill import descendants
 
     return descendants(pid)
+
+
+# ---- memory: a worker that runs out of it is told so, with the figures ---------------------
+
+
+def test_an_allocation_refused_is_named_out_of_memory(tmp_path: Path) -> None:
+    session = _session(tmp_path, "huge", "return torch.empty(1 << 42)")  # 16 TiB of float32
+    try:
+        student = session.spawn()
+        with pytest.raises(StudentException) as info:
+            student.models.scaled_sum(torch.ones(1, 2), 1.0)
+        message = info.value.student_message
+        assert message.startswith("ran out of memory while running `scaled_sum`"), message
+        assert "limit" in message and "MB" in message
+    finally:
+        session.close()
+
+
+@pytest.mark.skipif(MemoryCgroup.unavailable() is not None, reason=str(MemoryCgroup.unavailable()))
+def test_a_worker_killed_for_memory_is_named_out_of_memory(tmp_path: Path) -> None:
+    body = "x = torch.ones(256 << 20, dtype=torch.uint8) + 1  # 256 MB, touched\n    return x"
+    session = _session(tmp_path, "hungry", body)
+    try:
+        student = session.spawn()
+        with MemoryCgroup(limit_bytes=160 << 20) as group:
+            (group.path / "cgroup.procs").write_text(str(student.client.pid))
+            for pid in _descendants(student.client.pid):
+                (group.path / "cgroup.procs").write_text(str(pid))
+            with student.time_limit(30), pytest.raises(WorkerCrashed) as info:
+                student.models.scaled_sum(torch.ones(1, 2), 1.0)
+        message = info.value.student_message
+        assert message.startswith("ran out of memory while running `scaled_sum`"), message
+        assert "killed by the system (SIGKILL)" in message and "limit" in message
+    finally:
+        session.close()
