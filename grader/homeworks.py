@@ -22,9 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.layout import PROJECT_ROOT, SUITES_DIR
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SUITES_DIR = Path(__file__).resolve().parent / "suites"
 ROOTS_ENV = "GRADER_HOMEWORK_ROOTS"
 SPEC_FILE = "homework.toml"
 

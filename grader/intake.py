@@ -35,6 +35,7 @@ from pathlib import Path, PurePosixPath
 from grader import homeworks, sandbox
 from grader.errors import GraderError
 from grader.homeworks import Homework
+from grader.layout import IGNORED_DIRS
 
 __all__ = [
     "MAX_DEPTH",
@@ -48,10 +49,7 @@ __all__ = [
 
 MAX_DEPTH = 5  # my-repo/course/assignments/hw1/hw1 is four levels down
 MAX_SOURCE_BYTES = 1 << 20  # a hand-written module is far smaller: data or weights pasted in
-NEVER_ENTERED = frozenset(
-    {"__MACOSX", "__pycache__", ".git", ".hg", ".svn", ".ipynb_checkpoints", "node_modules",
-     ".venv", "venv", ".tox", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
-)  # fmt: skip
+NEVER_ENTERED = IGNORED_DIRS  # caches, environments, version control, run outputs
 
 
 class IntakeError(GraderError):
