@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader import homeworks, sandbox
-from grader.engine.plugin import GraderPlugin
+from grader.engine.plugin import GraderPlugin, GradingListener
 from grader.engine.session import GradingSession
 from grader.errors import GraderError
 from grader.homeworks import Homework
@@ -38,11 +38,13 @@ def grade(
     keyword: str | None = None,
     verbose: bool = False,
     threads: int | None = None,
+    listener: GradingListener | None = None,
 ) -> GradeReport:
     """Grade one upload (a folder, a git checkout or a .zip: the rules of grader.intake).
 
-    `keyword` is a pytest -k expression selecting hidden tests. Bad input (an unknown
-    homework, a missing path, a corrupt zip, another homework's package) raises a one-line
+    `keyword` is a pytest -k expression selecting hidden tests. `listener` hears of the
+    planned tests and of each result as it is made. Bad input (an unknown homework, a
+    missing path, a corrupt zip, another homework's package) raises a one-line
     `GraderError` (an `IntakeError` when the upload is at fault).
     """
     start = time.monotonic()
@@ -58,7 +60,7 @@ def grade(
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         taken = intake(hw, submission, Path(tmp))
         session = GradingSession(hw, taken.root, device=device, threads=threads)
-        plugin = GraderPlugin(session)
+        plugin = GraderPlugin(session, listener)
         try:
             _run_suite(hw, plugin, keyword)
         finally:
@@ -70,6 +72,9 @@ def grade(
         device=device,
         leaderboard=plugin.leaderboard,
     )
+    if any(t.extra_data.get("grader_side") for t in report.tests):
+        # Gradescope does not count such a run against the student's submission limit.
+        report.extra_data["autograder_error"] = True
     report.output = "\n".join([*taken.notes, *_header(device, threads, verbose), *session.notes])
     report.execution_time = round(time.monotonic() - start, 3)
     return report

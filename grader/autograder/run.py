@@ -96,7 +96,7 @@ def _grade(root: Path, guard: ResultsGuard) -> dict[str, Any]:
     from grader.intake import IntakeError
 
     try:  # the upload goes through grader.intake, as for `grader grade` and batch
-        report = grade(homework, root / "submission")
+        report = grade(homework, root / "submission", listener=guard.progress)
     except IntakeError as exc:
         return _unusable_submission_results(str(exc))
 

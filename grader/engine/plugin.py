@@ -9,7 +9,7 @@ import random
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pytest
@@ -28,6 +28,18 @@ from grader.results import LeaderboardEntry, TestResult
 
 _STUDENTS = pytest.StashKey[list[RemotePackage]]()
 _OUTCOME = pytest.StashKey[Outcome]()
+NOT_RUN = "not run"  # the output of a planned test that never ran
+
+
+class GradingListener(Protocol):
+    """Told about a grading run as it goes (a live report, the autograder's partial results).
+
+    `tests_planned` comes once, after collection: one placeholder per test, scored 0 with
+    output NOT_RUN; `test_finished` after each test, with its real result."""
+
+    def tests_planned(self, results: list[TestResult]) -> None: ...
+
+    def test_finished(self, result: TestResult) -> None: ...
 
 
 def declared_timeout(item: pytest.Item) -> Any:
@@ -65,8 +77,9 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 class GraderPlugin:
-    def __init__(self, session: GradingSession) -> None:
+    def __init__(self, session: GradingSession, listener: GradingListener | None = None) -> None:
         self.session = session
+        self.listener = listener
         self.results: list[TestResult] = []
         self.leaderboard: list[LeaderboardEntry] = []
         self.collect_errors: list[str] = []
@@ -119,6 +132,22 @@ class GraderPlugin:
         if self.collect_errors:
             items[:] = []  # grade nothing rather than grade with wrong points or visibility
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if self.listener is None:
+            return
+        planned = [
+            build_result(
+                getattr(item, "obj", None),
+                item_name=item.name,
+                auto_number=self._numbers.get(item.nodeid, "0"),
+                outcome=Outcome(passed=False, skip_reason=NOT_RUN),
+            )
+            for item in session.items
+        ]
+        for result in planned:
+            result.output = NOT_RUN
+        self.listener.tests_planned(planned)
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
         """The hidden test's own random inputs are the same on every run and machine."""
@@ -160,6 +189,8 @@ class GraderPlugin:
         for key, value in getattr(item, "user_properties", []):  # pytest's record_property
             result.extra_data[str(key)] = value
         self.results.append(result)
+        if self.listener is not None:
+            self.listener.test_finished(result)
         entry = leaderboard_entry(func)
         if entry is not None:
             self.leaderboard.append(entry)

@@ -27,12 +27,10 @@ import torch
 from coursedata import optimal_nll
 
 from grader.suitekit import (
-    EVAL_UNITS,
     GradingSession,
     InvalidValue,
     TrainedModel,
     band_points,
-    calibration_for,
     load_targets,
     number,
     partial_credit,
@@ -85,15 +83,11 @@ def reference_levels(test: np.ndarray, train: np.ndarray) -> Levels:
 def score_test_split(trained: TrainedModel) -> float:
     """The model's NLL (nats per character) on the hidden test rows, characters 1..L-1."""
     model = trained.require()
-    worker = trained.worker
-    if worker is None:
-        raise InvalidValue("the training worker was closed before evaluation")
     tokens = torch.from_numpy(_tokens(trained, "test"))
     rows, length = tokens.shape
     inputs = tokens[:, :-1]  # the last character is only ever a target
-    calibration = calibration_for(trained.stats.device, trained.stats.threads)
     model.eval()
-    with worker.time_limit(calibration.seconds(EVAL_UNITS)):
+    with trained.charged():  # evaluation is charged to the training budget
         logits = logits_of(
             model.predict(inputs, output="logits", batch_size=EVAL_BATCH),
             rows,
