@@ -33,7 +33,7 @@ bench: data  ## print the speed figures (worker start, engine overhead, data, gr
 	$(BIN)/python -m grader.bench $(ARGS)
 
 lint: $(STAMP)  ## ruff and mypy
-	$(BIN)/ruff check grader datasets/coursedata tests
+	$(BIN)/ruff check grader datasets/coursedata tests assignments solutions tools
 	$(BIN)/mypy
 
 calibrate: $(STAMP)  ## re-measure this machine's speed for training budgets

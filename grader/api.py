@@ -18,10 +18,11 @@ import pytest
 from grader import homeworks, sandbox
 from grader.engine.plugin import GraderPlugin, GradingListener
 from grader.engine.session import GradingSession
-from grader.engine.submission import locate_submission
 from grader.errors import GraderError
 from grader.homeworks import Homework
+from grader.intake import intake
 from grader.results import GradeReport
+from grader.timing import choose_device, default_threads
 
 __all__ = ["grade"]
 
@@ -39,11 +40,12 @@ def grade(
     threads: int | None = None,
     listener: GradingListener | None = None,
 ) -> GradeReport:
-    """Grade one submission (a folder holding `<pkg>/`, the package folder, or a .zip).
+    """Grade one upload (a folder, a git checkout or a .zip: the rules of grader.intake).
 
     `keyword` is a pytest -k expression selecting hidden tests. `listener` hears of the
     planned tests and of each result as it is made. Bad input (an unknown homework, a
-    missing path, a corrupt zip) raises a one-line `GraderError`.
+    missing path, a corrupt zip, another homework's package) raises a one-line
+    `GraderError` (an `IntakeError` when the upload is at fault).
     """
     start = time.monotonic()
     hw = homework if isinstance(homework, Homework) else homeworks.get(homework)
@@ -51,13 +53,13 @@ def grade(
         raise GraderError(
             f"homework {hw.name} has no hidden suite ({hw.suite_dir} holds no test_*.py)"
         )
-    device = _choose_device(device)
-    threads = int(threads) if threads else _default_threads()
+    device = choose_device(device)
+    threads = int(threads) if threads else default_threads()
     if threads < 1:
         raise GraderError(f"threads must be at least 1, got {threads}")
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
-        root = locate_submission(submission, hw, Path(tmp) / "submission")
-        session = GradingSession(hw, root, device=device, threads=threads)
+        taken = intake(hw, submission, Path(tmp))
+        session = GradingSession(hw, taken.root, device=device, threads=threads)
         plugin = GraderPlugin(session, listener)
         try:
             _run_suite(hw, plugin, keyword)
@@ -73,7 +75,7 @@ def grade(
     if any(t.extra_data.get("grader_side") for t in report.tests):
         # Gradescope does not count such a run against the student's submission limit.
         report.extra_data["autograder_error"] = True
-    report.output = "\n".join(_header(device, threads, verbose) + session.notes)
+    report.output = "\n".join([*taken.notes, *_header(device, threads, verbose), *session.notes])
     report.execution_time = round(time.monotonic() - start, 3)
     return report
 
@@ -149,22 +151,6 @@ def _forget_modules(suite: Path) -> None:
 def _header(device: str, threads: int, verbose: bool) -> list[str]:
     layers = sandbox.probe()
     lines = [f"device: {device}, {threads} thread{'s' if threads != 1 else ''}", layers.summary()]
-    if verbose and hasattr(layers, "lines"):
+    if verbose:
         lines += layers.lines()
     return lines
-
-
-def _choose_device(device: str | None) -> str:
-    try:
-        from grader.timing import choose_device
-    except ImportError:  # grader.timing not installed: fall back to the CPU
-        return device or "cpu"
-    return choose_device(device)
-
-
-def _default_threads() -> int:
-    try:
-        from grader.timing import default_threads
-    except ImportError:
-        return min(2, os.cpu_count() or 1)
-    return default_threads()

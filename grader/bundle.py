@@ -1,12 +1,15 @@
 """`grader bundle HW`: zip the student's package for upload, after checking it.
 
-The zip holds `<package>/...` at its root: what `grader grade HW bundle.zip` and the
-Gradescope autograder expect. Before writing it, the package must
-- fit the size cap once caches, data, weights and logs are left out (the message names
-  the biggest files), and
+The package is found in `--dir` by the same rules as every other path (grader.intake): a
+folder holding `<package>/`, the package itself, a git checkout, a nested copy. The zip
+holds `<package>/<file>` for each whitelisted file the upload provides, which is exactly
+what `grader grade HW bundle.zip` and the Gradescope autograder will grade. Before writing
+it, the files must
+- fit the size cap (the message names the biggest files), and
 - import from the files the grader uses (the whitelist) in a sandboxed worker of the
   engine (an isolated `python -I` subprocess where the engine cannot run), so a syntax
   error, a missing helper module or a top-level crash is caught before the upload.
+Other .py files in the package are named in a warning: the grader never sees them.
 """
 
 from __future__ import annotations
@@ -21,22 +24,13 @@ from pathlib import Path
 
 from grader.errors import GraderError, StudentCodeError
 from grader.homeworks import Homework
+from grader.intake import NEVER_ENTERED, Submission, find_package, intake
 from grader.sandbox import prepare_scratch, worker_env
 
-__all__ = ["DEFAULT_MAX_BYTES", "BundleInfo", "bundle", "find_package_dir"]
+__all__ = ["DEFAULT_MAX_BYTES", "BundleInfo", "bundle"]
 
 DEFAULT_MAX_BYTES = 2_000_000  # the package is source code; data and weights stay out
 IMPORT_TIMEOUT_S = 60.0
-SKIP_DIRS = {
-    "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".ipynb_checkpoints",
-    ".git", ".venv", "venv", "data", "datasets", "logs", "runs", "lightning_logs", "wandb",
-    "checkpoints",
-}  # fmt: skip
-SKIP_SUFFIXES = (
-    ".pyc", ".pyo", ".log", ".npy", ".npz", ".pt", ".pth", ".ckpt", ".safetensors", ".bin",
-    ".h5", ".pkl", ".pickle", ".zip", ".tar", ".gz",
-)  # fmt: skip
-SKIP_NAMES = {".DS_Store", "Thumbs.db"}
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
@@ -46,6 +40,7 @@ class BundleInfo:
     size_bytes: int  # of the zip
     files: list[str]  # names in the zip
     warnings: list[str] = field(default_factory=list)  # things the student should know
+    from_starter: list[str] = field(default_factory=list)  # what the grader will fill in
 
 
 def bundle(
@@ -57,61 +52,43 @@ def bundle(
     import_timeout_s: float = IMPORT_TIMEOUT_S,
 ) -> BundleInfo:
     """Check the package and write the zip (default `dist/<hw>-submission.zip`)."""
-    package = find_package_dir(homework, Path(package_dir or homework.starter_dir))
-    files = _collect(package)
-    total = sum(size for _, _, size in files)
-    if total > max_bytes:
-        biggest = sorted(files, key=lambda f: -f[2])[:3]
-        listing = ", ".join(f"{name} ({size / 1e6:.2f} MB)" for name, _, size in biggest)
-        raise GraderError(
-            f"{package} holds {total / 1e6:.2f} MB of files, over the {max_bytes / 1e6:.2f} MB "
-            f"cap; biggest: {listing}. Move data, weights and outputs out of the package."
-        )
-    names = {name for name, _, _ in files}
-    whitelist = homework.whitelist()
-    warnings = [
-        f"{name} is not a file of the starter; the grader ignores it"
-        for name in sorted(names)
-        if name.endswith(".py") and name not in whitelist
-    ]
-    warnings += [f"{name} is missing; the grader will use the starter's" for name in whitelist
-                 if name not in names]  # fmt: skip
-    _check_imports(homework, package.parent, import_timeout_s)
-    target = Path(out) if out else Path("dist") / f"{homework.name}-submission.zip"
-    _write_zip(target, files)
-    return BundleInfo(target, target.stat().st_size, sorted(names), warnings)
-
-
-def find_package_dir(homework: Homework, folder: Path) -> Path:
-    """`folder` if it is the package itself, else `folder/<package>`."""
-    if folder.name == homework.package and (folder / "__init__.py").is_file():
-        return folder
-    inner = folder / homework.package
-    if (inner / "__init__.py").is_file():
-        return inner
-    raise GraderError(
-        f"no {homework.package} package in {folder} (expected {inner}/__init__.py); "
-        f"pass --dir with the folder that holds {homework.package}/"
+    upload = Path(package_dir or homework.starter_dir)
+    with tempfile.TemporaryDirectory(prefix="grader-bundle-") as tmp:
+        taken = intake(homework, upload, Path(tmp))
+        files = [(rel, taken.root / rel) for rel in taken.provided]
+        sizes = {rel: path.stat().st_size for rel, path in files}
+        total = sum(sizes.values())
+        if total > max_bytes:
+            biggest = sorted(sizes, key=lambda rel: -sizes[rel])[:3]
+            listing = ", ".join(f"{rel} ({sizes[rel] / 1e6:.2f} MB)" for rel in biggest)
+            raise GraderError(
+                f"{homework.package} holds {total / 1e6:.2f} MB of source, over the "
+                f"{max_bytes / 1e6:.2f} MB cap; biggest: {listing}. Move data and weights "
+                "out of the code."
+            )
+        warnings = [*taken.notes, *_ignored_sources(homework, upload, taken)]
+        _check_imports(homework, taken.root, import_timeout_s)
+        target = Path(out) if out else Path("dist") / f"{homework.name}-submission.zip"
+        _write_zip(target, files)
+    return BundleInfo(
+        target, target.stat().st_size, sorted(taken.provided), warnings, list(taken.from_starter)
     )
 
 
-def _collect(package: Path) -> list[tuple[str, Path, int]]:
-    """(name in the zip, file, size) of what to upload: no caches, data, weights or logs."""
-    found = []
-    for dirpath, dirnames, filenames in os.walk(package):
+def _ignored_sources(homework: Homework, upload: Path, taken: Submission) -> list[str]:
+    """The package's .py files that are not on the whitelist: the grader never sees them."""
+    if not upload.is_dir():
+        return []
+    package_dir, _ = find_package(homework, upload)
+    extra = []
+    for dirpath, dirnames, filenames in os.walk(package_dir):
         here = Path(dirpath)
-        dirnames[:] = sorted(
-            d for d in dirnames if d not in SKIP_DIRS and not (here / d).is_symlink()
-        )
+        dirnames[:] = sorted(d for d in dirnames if d not in NEVER_ENTERED)
         for name in sorted(filenames):
-            path = here / name
-            skip = name in SKIP_NAMES or name.endswith(SKIP_SUFFIXES)
-            if skip or name.startswith("events.out.tfevents") or path.is_symlink():
-                continue
-            if path.is_file():
-                rel = path.relative_to(package.parent).as_posix()
-                found.append((rel, path, path.stat().st_size))
-    return found
+            rel = f"{homework.package}/{(here / name).relative_to(package_dir).as_posix()}"
+            if name.endswith(".py") and rel not in homework.whitelist():
+                extra.append(f"{rel} is not a file of the starter; the grader ignores it")
+    return extra
 
 
 def _check_imports(homework: Homework, root: Path, timeout_s: float) -> None:
@@ -180,13 +157,13 @@ def _import_in_subprocess(
     return lines[-1] if lines else f"python exited with status {done.returncode}"
 
 
-def _write_zip(target: Path, files: list[tuple[str, Path, int]]) -> None:
+def _write_zip(target: Path, files: list[tuple[str, Path]]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            for name, path, _ in files:
+            for name, path in files:
                 info = zipfile.ZipInfo(name, date_time=FIXED_TIME)
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o100644 << 16

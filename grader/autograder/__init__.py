@@ -1,4 +1,4 @@
-"""The Gradescope autograder: build the zip, and what runs inside it (../shared/GRADESCOPE.md).
+"""The Gradescope autograder: build the zip, and what runs inside it (docs/instructors.md).
 
 - `build_autograder(homework, out, policy=...)` writes the zip (build.py).
 - `run_autograder(root)` grades one submission in the container (run.py).

@@ -30,14 +30,13 @@ from pathlib import Path
 
 from grader.autograder.policy import AutograderConfig, AutograderPolicy
 from grader.errors import GraderError
-from grader.homeworks import PROJECT_ROOT, Homework
+from grader.homeworks import Homework
+from grader.layout import PROJECT_ROOT, hidden_seed, is_ignored
 
 __all__ = ["BuildInfo", "build_autograder", "read_hidden_seed"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 EXECUTABLES = ("setup.sh", "run_autograder")
-SKIP_DIRS = {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".ipynb_checkpoints"}
-SKIP_SUFFIXES = (".pyc", ".pyo")
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # reproducible zips: the same tree gives the same bytes
 # CPU wheels of torch: Gradescope's containers have no GPU, and the CUDA wheels are ~3 GB.
 TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -99,21 +98,9 @@ def build_autograder(
 
 
 def read_hidden_seed(project_root: Path = PROJECT_ROOT) -> str:
-    """$GRADER_HIDDEN_SEED, else grader/suites/hidden_seed.txt (docs/contracts.md, 4)."""
-    seed = os.environ.get("GRADER_HIDDEN_SEED", "").strip()
-    source = "$GRADER_HIDDEN_SEED"
-    if not seed:
-        path = project_root / "grader" / "suites" / "hidden_seed.txt"
-        if not path.is_file():
-            raise GraderError(
-                f"no hidden seed: set $GRADER_HIDDEN_SEED or write one to {path} "
-                "(the autograder needs it to generate the hidden test split)"
-            )
-        seed, source = path.read_text(encoding="utf-8").strip(), str(path)
-    if not re.fullmatch(r"[\x21-\x7e]{1,200}", seed):
-        raise GraderError(
-            f"hidden seed from {source} must be one word of printable ASCII, got {seed!r}"
-        )
+    """$GRADER_HIDDEN_SEED, else grader/suites/hidden_seed.txt (grader.layout): required."""
+    seed = hidden_seed(project_root, required=True)
+    assert seed is not None  # required=True raises instead
     return seed
 
 
@@ -171,9 +158,9 @@ def _source_files(homework: Homework, root: Path) -> Iterator[tuple[str, Path]]:
 def _walk(top: Path) -> Iterator[Path]:
     """Regular files under `top`, sorted, skipping caches and never following links."""
     for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        dirnames[:] = sorted(d for d in dirnames if not is_ignored(d, is_dir=True))
         for name in sorted(filenames):
             path = Path(dirpath) / name
-            if name.endswith(SKIP_SUFFIXES) or path.is_symlink() or not path.is_file():
+            if is_ignored(name, is_dir=False) or path.is_symlink() or not path.is_file():
                 continue
             yield path

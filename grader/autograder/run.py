@@ -3,8 +3,8 @@
     python -m grader.autograder.run [--root /autograder]
 
 Reads source/autograder.json (homework + policy) and submission_metadata.json, applies
-the rate limit, copies the whitelisted files of submission/, grades them with the hidden
-suite through `grader.api.grade` (the same engine and sandbox as everywhere), applies the
+the rate limit, grades submission/ with the hidden suite through `grader.api.grade` (the
+same intake rules, engine and sandbox as everywhere), applies the
 late penalty and writes results/results.json. The file is written on every path: a
 submission that cannot be graded gets a visible explanation, and a crash of the grader
 itself gets an "autograder failed, contact course staff" test plus a hidden test carrying
@@ -18,7 +18,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 from typing import Any
@@ -36,7 +35,6 @@ from grader.autograder.metadata import (
 from grader.autograder.notices import failure_results, notice
 from grader.autograder.policy import AutograderConfig
 from grader.autograder.schema import validate_results
-from grader.autograder.submission import SubmissionProblem, prepare_submission
 
 __all__ = ["main", "run_autograder"]
 
@@ -94,19 +92,13 @@ def _grade(root: Path, guard: ResultsGuard) -> dict[str, Any]:
             return _rate_limited_results(decision)
         notes.append(decision.message)
 
-    with tempfile.TemporaryDirectory(prefix="grader-submission-") as tmp:
-        try:
-            prepared = prepare_submission(homework, root / "submission", Path(tmp))
-        except SubmissionProblem as exc:
-            return _unusable_submission_results(str(exc))
-        if prepared.from_starter:
-            notes.append(
-                "Not in your submission, taken from the starter: "
-                + ", ".join(prepared.from_starter)
-            )
-        from grader.api import grade
+    from grader.api import grade
+    from grader.intake import IntakeError
 
-        report = grade(homework, prepared.root, listener=guard.progress)
+    try:  # the upload goes through grader.intake, as for `grader grade` and batch
+        report = grade(homework, root / "submission", listener=guard.progress)
+    except IntakeError as exc:
+        return _unusable_submission_results(str(exc))
 
     extra: dict[str, Any] = {RATE_LIMITED_KEY: False, "raw_score": report.score}
     if policy.late is not None and meta is not None:

@@ -1,4 +1,4 @@
-"""A validator for Gradescope's results.json (../shared/GRADESCOPE.md).
+"""A validator for Gradescope's results.json, as Gradescope's autograder docs specify it.
 
 `run_autograder` checks its own output with it before writing, and the project's tests
 check every results.json they produce: a file Gradescope would reject shows students

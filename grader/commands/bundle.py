@@ -1,4 +1,6 @@
-"""`grader bundle HW [--dir assignments/HW] [--out ZIP]`: zip a package for upload."""
+"""`grader bundle HW [--dir assignments/HW] [--out ZIP]`: zip a package for upload.
+
+The package is found in --dir by grader.intake's rules, as the grader will find it."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import argparse
 
 from grader import homeworks
 from grader.bundle import DEFAULT_MAX_BYTES, bundle
+from grader.errors import GraderError
+from grader.intake import IntakeError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     hw = homeworks.get(args.homework)
-    info = bundle(hw, package_dir=args.dir, out=args.out, max_bytes=int(args.max_mb * 1e6))
+    try:
+        info = bundle(hw, package_dir=args.dir, out=args.out, max_bytes=int(args.max_mb * 1e6))
+    except IntakeError as exc:
+        where = args.dir or hw.starter_dir
+        raise GraderError(
+            f"{exc} (looked in {where}; pass --dir with your {hw.package}/ folder)"
+        ) from None
     for warning in info.warnings:
         print(f"warning: {warning}")
     print(f"wrote {info.path} ({info.size_bytes / 1e3:.1f} kB, {len(info.files)} files)")

@@ -8,13 +8,10 @@ neither, so only train and valid are made there.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-from pathlib import Path
 
+from grader import layout
 from grader.errors import GraderError
-
-SEED_FILE = Path(__file__).resolve().parents[1] / "suites" / "hidden_seed.txt"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,13 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def hidden_seed() -> str | None:
-    """$GRADER_HIDDEN_SEED, else the dev default in grader/suites/hidden_seed.txt, else None."""
-    env = os.environ.get("GRADER_HIDDEN_SEED", "").strip()
-    if env:
-        return env
-    if SEED_FILE.is_file():
-        return SEED_FILE.read_text().strip() or None
-    return None
+    """$GRADER_HIDDEN_SEED, else the dev default in grader/suites/hidden_seed.txt, else None
+    (checked as strictly as the autograder build checks it: grader.layout)."""
+    return layout.hidden_seed(required=False)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -71,12 +71,41 @@ def _is_internal(error: BaseException) -> bool:
     )
 
 
+def metadata_problems(func: Any, timeout: Any) -> list[str]:
+    """What is wrong with a test's declared metadata, each as "what: value, allowed".
+
+    Checked at collection so a typo stops grading instead of failing open (a misspelt
+    visibility becoming visible, a bad weight becoming 0 points, a bad time limit the
+    default). `timeout` is the `@pytest.mark.timeout` argument, or None when absent.
+    """
+    problems = []
+    visibility = getattr(func, "__visibility__", "visible")
+    if visibility not in VISIBILITIES:
+        allowed = ", ".join(repr(v) for v in VISIBILITIES)
+        problems.append(f"@visibility({visibility!r}) is not one of {allowed}")
+    weight = getattr(func, "__weight__", 0.0)
+    if not _is_points(weight):
+        problems.append(f"@weight({weight!r}) is not a finite number of points >= 0")
+    if timeout is not None and not (_is_points(timeout) and float(timeout) > 0):
+        problems.append(f"@pytest.mark.timeout({timeout!r}) is not a number of seconds > 0")
+    return problems
+
+
+def _is_points(value: Any) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value >= 0
+    )
+
+
 def build_result(func: Any, *, item_name: str, auto_number: str, outcome: Outcome) -> TestResult:
     weight = _number(getattr(func, "__weight__", 0.0))
     partial = getattr(func, "__score__", None)
     visibility = str(getattr(func, "__visibility__", "visible"))
-    if visibility not in VISIBILITIES:
-        visibility = "visible"
+    if visibility not in VISIBILITIES:  # refused at collection; never fail open to visible
+        visibility = "hidden"
     result = TestResult(
         number=str(getattr(func, "__number__", auto_number)),
         name=test_name(func, item_name),

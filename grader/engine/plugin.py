@@ -15,7 +15,13 @@ import numpy as np
 import pytest
 import torch
 
-from grader.engine.collect import Outcome, build_result, leaderboard_entry, reset_scores
+from grader.engine.collect import (
+    Outcome,
+    build_result,
+    leaderboard_entry,
+    metadata_problems,
+    reset_scores,
+)
 from grader.engine.remote import RemotePackage
 from grader.engine.session import GradingSession
 from grader.results import LeaderboardEntry, TestResult
@@ -36,16 +42,18 @@ class GradingListener(Protocol):
     def test_finished(self, result: TestResult) -> None: ...
 
 
-def time_limit_of(item: pytest.Item) -> float | None:
-    """Seconds from `@pytest.mark.timeout(N)`, or None for the default."""
+def declared_timeout(item: pytest.Item) -> Any:
+    """The raw argument of `@pytest.mark.timeout(N)`, or None when the test has none."""
     marker = item.get_closest_marker("timeout")
     if marker is None:
         return None
-    value = marker.args[0] if marker.args else marker.kwargs.get("timeout")
-    try:
-        return float(value) if value is not None and float(value) > 0 else None
-    except (TypeError, ValueError):
-        return None
+    return marker.args[0] if marker.args else marker.kwargs.get("timeout", "(missing)")
+
+
+def time_limit_of(item: pytest.Item) -> float | None:
+    """Seconds from `@pytest.mark.timeout(N)` (validated at collection), or None."""
+    value = declared_timeout(item)
+    return None if value is None else float(value)
 
 
 def seed_of(item: pytest.Item) -> int:
@@ -118,6 +126,11 @@ class GraderPlugin:
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         for index, item in enumerate(items, start=1):
             self._numbers[item.nodeid] = str(index)
+            where = f"{Path(str(item.path)).name}::{item.name}"
+            for problem in metadata_problems(getattr(item, "obj", None), declared_timeout(item)):
+                self.collect_errors.append(f"{where}: {problem}")
+        if self.collect_errors:
+            items[:] = []  # grade nothing rather than grade with wrong points or visibility
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if self.listener is None:

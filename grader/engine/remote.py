@@ -36,8 +36,6 @@ class Gradients:
 class RemoteObject:
     """An object that lives in the worker. Dunder names are never forwarded."""
 
-    _grader_kind = "object"
-
     def __init__(self, client: WorkerClient, ident: int, type_name: str, label: str) -> None:
         object.__setattr__(self, "_grader_client", client)
         object.__setattr__(self, "_grader_id", ident)
@@ -82,8 +80,6 @@ class RemoteObject:
 
 class RemoteCallable(RemoteObject):
     """A function, method or class in the worker."""
-
-    _grader_kind = "callable"
 
     def _call_label(self) -> str:
         return self._grader_label

@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from grader import sandbox
+from grader import layout, sandbox
 from grader.engine.client import DEFAULT_TEST_TIMEOUT_S, WorkerClient
 from grader.engine.remote import RemotePackage
 from grader.engine.zygote_client import shared_zygote
@@ -158,10 +158,7 @@ def make_policy(device: str, threads: int, hidden: tuple[Path, ...] = ()) -> san
 
 
 def _hidden_paths(homework: Homework) -> tuple[Path, ...]:
-    paths = [homework.suite_dir]
-    if homework.solution_dir is not None:
-        paths.append(homework.solution_dir)
-    return tuple(paths)
+    return layout.hidden_paths(homework.suite_dir, homework.solution_dir)
 
 
 def _data_roots() -> tuple[Path, Path]:

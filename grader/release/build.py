@@ -21,17 +21,14 @@ from pathlib import Path
 
 from grader.errors import GraderError
 from grader.homeworks import PROJECT_ROOT, available
+from grader.layout import ignore_patterns
 from grader.release.leaks import check_release
 
 __all__ = ["MARKER", "ReleaseInfo", "build_release"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MARKER = ".course-release"  # lets a rebuild replace an old release, and nothing else
-IGNORE = shutil.ignore_patterns(
-    "__pycache__", "*.pyc", "*.pyo", ".pytest_cache", ".mypy_cache", ".ruff_cache",
-    ".ipynb_checkpoints", "*.log", "runs", "logs", "*.npy", "*.npz", "*.pt", "*.pth",
-    "*.ckpt", "*.safetensors", "*.egg-info",
-)  # fmt: skip
+IGNORE = ignore_patterns()  # grader.layout: the one list of what is never copied
 
 
 @dataclass(frozen=True)

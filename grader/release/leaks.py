@@ -15,6 +15,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from grader.layout import hidden_seed
+
 __all__ = ["MIN_BODY_CHARS", "check_release", "function_bodies", "normalize", "secret_bodies"]
 
 MIN_BODY_CHARS = 30  # `return self.net(x)` and the like are too generic to call a leak
@@ -99,10 +101,7 @@ def _python_files(top: Path) -> list[Path]:
 
 
 def _hidden_seed(root: Path) -> str | None:
-    seed = os.environ.get("GRADER_HIDDEN_SEED", "").strip()
-    path = root / "grader" / "suites" / "hidden_seed.txt"
-    if not seed and path.is_file():
-        seed = path.read_text(encoding="utf-8").strip()
+    seed = hidden_seed(root, required=False) or ""  # grader.layout: one reading of the seed
     return seed if len(seed) >= MIN_SEED_CHARS else None
 
 

@@ -114,3 +114,50 @@ def test_a_broken_hidden_suite_is_a_grader_error(tmp_path: Path) -> None:
     submission = make_submission("solution", tmp_path / "solution")
     with pytest.raises(GraderError, match="could not be loaded: .*no_such_module_for_the_grader"):
         grade(dataclasses.replace(TOY, suite_dir=suite), submission, threads=1)
+
+
+@pytest.mark.parametrize(
+    ("decorators", "message"),
+    [
+        (
+            '@visibility("hiden")',
+            "test_meta.py::test_typo: @visibility('hiden') is not one of 'visible', 'hidden', "
+            "'after_due_date', 'after_published'",
+        ),
+        (
+            '@weight("x")',
+            "test_meta.py::test_typo: @weight('x') is not a finite number of points >= 0",
+        ),
+        (
+            '@pytest.mark.timeout("soon")',
+            "test_meta.py::test_typo: @pytest.mark.timeout('soon') is not a number of seconds > 0",
+        ),
+        ("@pytest.mark.timeout(-5)", "@pytest.mark.timeout(-5) is not a number of seconds > 0"),
+    ],
+)
+def test_bad_metadata_stops_grading_in_one_line(
+    tmp_path: Path, decorators: str, message: str
+) -> None:
+    suite = tmp_path / "suite"
+    suite.mkdir()
+    (suite / "test_meta.py").write_text(
+        "import pytest\n"
+        "from gradescope_utils.autograder_utils.decorators import visibility, weight\n\n\n"
+        "def test_fine(student):\n    pass\n\n\n"
+        f"{decorators}\ndef test_typo(student):\n    pass\n"
+    )
+    submission = make_submission("solution", tmp_path / "solution")
+    with pytest.raises(GraderError) as caught:
+        grade(dataclasses.replace(TOY, suite_dir=suite), submission, threads=1)
+    text = str(caught.value)
+    assert message in text and "\n" not in text, text
+
+
+def test_unknown_visibility_never_becomes_visible() -> None:
+    from grader.engine.collect import Outcome, build_result
+
+    def test_x() -> None: ...
+
+    test_x.__visibility__ = "hiden"  # type: ignore[attr-defined]
+    result = build_result(test_x, item_name="test_x", auto_number="1", outcome=Outcome(True))
+    assert result.visibility == "hidden"

@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from grader.errors import InvalidValue
-from grader.sandbox import read_worker_file
+from grader.suitekit import InvalidValue, read_worker_file
 
 SOURCE_CAP_BYTES = 1 << 20  # a homework module is a few kB; refuse anything huge
 

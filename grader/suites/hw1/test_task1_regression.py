@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
 
-from grader.checks import expect_number, expect_tensor
-from grader.errors import InvalidValue
+from grader.suitekit import (
+    InvalidValue,
+    expect_number,
+    expect_tensor,
+    number,
+    partial_credit,
+    weight,
+)
 
 PARAM_TOLERANCE = 0.05  # stated in the handout
 LOSS_RTOL = 1e-3  # float32 student vs float64 reference, over a few dozen steps

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_int, expect_tensor
+from grader.suitekit import expect_int, expect_tensor, number, weight
 
 EXPECTED_PARAMETERS = 3 * 64 * 64 * 6 + 6  # one weight per (input value, class), one bias per class
 

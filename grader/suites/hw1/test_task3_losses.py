@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
 
-from grader.checks import expect_tensor
+from grader.suitekit import expect_tensor, number, partial_credit, weight
 
 LIBRARY_SHORTCUTS = {"cross_entropy", "CrossEntropyLoss", "log_softmax", "LogSoftmax",
                      "nll_loss", "NLLLoss", "logsumexp"}

@@ -11,10 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
 
-from grader.scoring import band_points
-from grader.training import TrainedModel, evaluate_classifier, train_student
+from grader.suitekit import (
+    TrainedModel,
+    band_points,
+    evaluate_classifier,
+    number,
+    partial_credit,
+    train_student,
+    weight,
+)
 
 BUDGET_UNITS = 30  # the reference needs 2-5 units (6 epochs); students get ample room
 # Linear credit band on hidden-test accuracy, calibrated on images v3. Chance is 1/6. The

@@ -11,10 +11,8 @@ import stat
 from pathlib import Path
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_tensor
-from grader.errors import InvalidValue
+from grader.suitekit import InvalidValue, expect_tensor, number, weight
 
 SIZE_CAP_BYTES = 1_000_000  # stated in the handout; the weights alone are about 295 kB
 

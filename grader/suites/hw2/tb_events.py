@@ -17,8 +17,7 @@ from pathlib import Path
 
 from tensorboard.compat.proto import event_pb2
 
-from grader.errors import InvalidValue
-from grader.sandbox import read_worker_file
+from grader.suitekit import InvalidValue, read_worker_file
 
 MAX_TOTAL_BYTES = 32 << 20  # all event files together
 MAX_FILES = 64

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_tensor
-from grader.engine import RemotePackage
+from grader.suitekit import RemotePackage, expect_tensor, number, weight
 
 NUM_CLASSES = 6
 INPUT_DIM = 3 * 64 * 64

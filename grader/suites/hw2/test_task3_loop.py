@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import pytest
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 from torch.nn import functional as F
 
-from grader.checks import expect_number, expect_tensor
-from grader.engine import RemoteModule, RemotePackage
+from grader.suitekit import (
+    RemoteModule,
+    RemotePackage,
+    expect_number,
+    expect_tensor,
+    number,
+    weight,
+)
 
 NUM_CLASSES = 6
 HIDDEN_DIMS = (16,)

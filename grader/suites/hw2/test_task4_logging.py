@@ -9,9 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from gradescope_utils.autograder_utils.decorators import number, weight
-
-from grader.engine import RemotePackage
+from grader.suitekit import RemotePackage, number, weight
 from grader.suites.hw2.tb_events import read_scalars
 
 TAGS = ("train/loss", "train/accuracy", "valid/accuracy")

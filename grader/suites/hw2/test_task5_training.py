@@ -15,12 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
 
-from grader.engine import GradingSession
-from grader.scoring import band_points
+from grader.suitekit import (
+    GradingSession,
+    TrainedModel,
+    band_points,
+    evaluate_classifier,
+    number,
+    partial_credit,
+    train_student,
+    weight,
+)
 from grader.suites.hw2.tb_events import all_finite, read_scalars
-from grader.training import TrainedModel, evaluate_classifier, train_student
 
 BUDGET_UNITS = 60  # the reference uses about half of it
 # Linear band on hidden-test accuracy (images v3). The reference reached 0.72, 0.68 and

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.batchnorm import (
+from grader.suitekit import (
     BatchNormEntry,
     batch_norm_eval,
     batch_norms,
+    expect_tensor,
+    number,
     randomised,
     state_dict_of,
+    weight,
     zeroed,
 )
-from grader.checks import expect_tensor
 
 TOLERANCE = 1e-4
 

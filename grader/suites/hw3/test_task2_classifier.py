@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.batchnorm import running_stats
-from grader.checks import expect_int, expect_tensor
+from grader.suitekit import expect_int, expect_tensor, number, running_stats, weight
 
 MAX_PARAMETERS = 500_000  # stated in the handout, for the default layers
 TOLERANCE = 1e-4

@@ -6,10 +6,8 @@ from typing import Any
 
 import pytest
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_tensor
-from grader.errors import InvalidValue
+from grader.suitekit import InvalidValue, expect_tensor, number, weight
 
 # Importing torchvision in a fresh worker takes seconds on a loaded 2-core machine.
 IMPORT_TIMEOUT_S = 40

@@ -15,10 +15,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
 
-from grader.scoring import band_points
-from grader.training import TrainedModel, evaluate_classifier, train_student
+from grader.suitekit import (
+    TrainedModel,
+    band_points,
+    evaluate_classifier,
+    number,
+    partial_credit,
+    train_student,
+    weight,
+)
 
 BUDGET_UNITS = 150  # the reference uses about half of it
 # Linear band on hidden-test accuracy (images v3). The reference (seed 0) reaches 0.923;

@@ -7,9 +7,8 @@ labels and noisy predictions, across several `add` calls, with some unknown (255
 from __future__ import annotations
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_number, expect_tensor
+from grader.suitekit import expect_number, expect_tensor, number, weight
 from grader.suites.hw4.segmentation import (
     IGNORE_INDEX,
     confusion,

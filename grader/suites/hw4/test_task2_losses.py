@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_tensor
+from grader.suitekit import expect_tensor, number, weight
 from grader.suites.hw4.segmentation import IGNORE_INDEX, scene_labels
 
 TOLERANCE = 1e-5

@@ -7,16 +7,18 @@ through their state_dict entries.
 from __future__ import annotations
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.batchnorm import (
+from grader.suitekit import (
     batch_norms,
+    expect_int,
+    expect_tensor,
+    number,
     randomised,
     running_stats,
     state_dict_of,
+    weight,
     zeroed,
 )
-from grader.checks import expect_int, expect_tensor
 
 MIN_PARAMETERS, MAX_PARAMETERS = 10_000, 500_000  # stated in the handout
 TOLERANCE = 1e-4

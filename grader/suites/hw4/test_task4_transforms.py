@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_tensor
-from grader.errors import InvalidValue
+from grader.suitekit import InvalidValue, expect_tensor, number, weight
 
 DRAWS = 32  # calls on one sample; with p = 0.5 each of the 4 flip variants shows up
 

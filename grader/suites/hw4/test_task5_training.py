@@ -17,18 +17,25 @@ from dataclasses import dataclass
 
 import pytest
 import torch
-from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
 
-from grader.checks import expect_tensor
-from grader.errors import InvalidValue
-from grader.scoring import band_points
+from grader.suitekit import (
+    InvalidValue,
+    TrainedModel,
+    band_points,
+    expect_tensor,
+    load_targets,
+    number,
+    partial_credit,
+    predict_split,
+    train_student,
+    weight,
+)
 from grader.suites.hw4.segmentation import (
     confusion,
     iou,
     mean_iou,
     scene_labels,
 )
-from grader.training import TrainedModel, load_targets, predict_split, train_student
 
 BUDGET_UNITS = 180  # the reference uses about 70 units on an idle machine (5 epochs)
 # Linear band on hidden-test mean IoU (segmentation v2). The reference (seed 0, 2 threads)

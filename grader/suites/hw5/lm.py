@@ -11,9 +11,7 @@ import torch
 from coursedata import VOCAB
 from torch.nn import functional as F
 
-from grader.checks import expect_tensor
-from grader.engine import RemoteModule
-from grader.errors import InvalidValue
+from grader.suitekit import InvalidValue, RemoteModule, expect_tensor
 
 VOCAB_SIZE = len(VOCAB)
 CELLS = ("rnn", "gru", "lstm")

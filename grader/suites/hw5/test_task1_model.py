@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_tensor
-from grader.engine import RemotePackage
-from grader.errors import InvalidValue
+from grader.suitekit import InvalidValue, RemotePackage, expect_tensor, number, weight
 from grader.suites.hw5.lm import (
     CELLS,
     VOCAB_SIZE,

@@ -11,10 +11,15 @@ from __future__ import annotations
 import math
 
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_number, expect_tensor
-from grader.engine import RemoteModule, RemotePackage
+from grader.suitekit import (
+    RemoteModule,
+    RemotePackage,
+    expect_number,
+    expect_tensor,
+    number,
+    weight,
+)
 from grader.suites.hw5.lm import VOCAB_SIZE, char_nll, fixed_state, logits_of, random_tokens
 
 ROWS, LENGTH, BATCH_SIZE = 40, 24, 16  # batches of 16, 16 and 8 rows

@@ -13,10 +13,15 @@ import math
 
 import pytest
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.checks import expect_number, expect_tensor
-from grader.engine import RemoteModule, RemotePackage
+from grader.suitekit import (
+    RemoteModule,
+    RemotePackage,
+    expect_number,
+    expect_tensor,
+    number,
+    weight,
+)
 from grader.suites.hw5.lm import char_nll, fixed_state, logits_of, random_tokens
 
 BATCHES, BATCH_SIZE, LENGTH = 4, 6, 12

@@ -12,9 +12,8 @@ import math
 
 import pytest
 import torch
-from gradescope_utils.autograder_utils.decorators import number, weight
 
-from grader.engine import RemoteModule, RemotePackage
+from grader.suitekit import RemoteModule, RemotePackage, number, weight
 from grader.suites.hw5.lm import encode, fixed_state, logits_of, text_of
 
 NEAR_TIE = 1e-4  # greedy steps whose top two logits are closer than this are not judged

@@ -25,13 +25,19 @@ import numpy as np
 import pytest
 import torch
 from coursedata import optimal_nll
-from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
 
-from grader.engine import GradingSession
-from grader.errors import InvalidValue
-from grader.scoring import band_points
+from grader.suitekit import (
+    GradingSession,
+    InvalidValue,
+    TrainedModel,
+    band_points,
+    load_targets,
+    number,
+    partial_credit,
+    train_student,
+    weight,
+)
 from grader.suites.hw5.lm import VOCAB_SIZE, char_nll, logits_of
-from grader.training import TrainedModel, load_targets, train_student
 
 BUDGET_UNITS = 90  # the reference trains in 36 s here, at 0.84x reference speed (30 units)
 # Linear band on the ratio above (lower is better), sequences v1, dev seed. The reference
