@@ -52,7 +52,8 @@ def python_paths() -> list[str]:
         if not entry or not os.path.isdir(entry):
             continue
         real = os.path.realpath(entry)
-        if _under_any(real, prefixes) or os.path.basename(real) in ("site-packages", "dist-packages"):
+        installed = os.path.basename(real) in ("site-packages", "dist-packages")
+        if installed or _under_any(real, prefixes):
             out.append(real)
             continue
         out += [
