@@ -1,11 +1,11 @@
 """Generate datasets to disk once, skip them when already there, verify them by hashing.
 
 Layout (contracts section 4): public arrays in `<root>/<name>/{split}_{key}.npy`, the hidden
-arrays of the test split in `<hidden_root>/<name>/test_{key}.npy`. `<hidden_root>/<name>/manifest.json`
-records, per split, the version and seed it was made from and each file's sha256, size and
-mtime; a re-run trusts size + mtime (fast), `verify` re-hashes everything. The public copy in
-`<root>/<name>/manifest.json` (workers can read it) leaves out the hidden split's seed id and
-hidden files.
+arrays of the test split in `<hidden_root>/<name>/test_{key}.npy`.
+`<hidden_root>/<name>/manifest.json` records, per split, the version and seed it was made
+from and each file's sha256, size and mtime; a re-run trusts size + mtime (fast), `verify`
+re-hashes everything. The public copy in `<root>/<name>/manifest.json` (workers can read it)
+leaves out the hidden split's seed id and hidden files.
 """
 
 from __future__ import annotations
