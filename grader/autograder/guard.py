@@ -18,6 +18,7 @@ from typing import Any
 
 from grader.autograder.notices import notice
 from grader.formatters import write_json_atomic
+from grader.sandbox import kill
 
 __all__ = ["ResultsGuard"]
 
@@ -70,6 +71,8 @@ class ResultsGuard:
 
     def _expire(self, name: str, message: str, flag: str) -> None:
         if self.write(notice(name, message, extra={flag: True})):
-            # Workers run in their own sessions under limits of their own, and the
-            # container goes away after the run: exiting now is enough.
+            # Kill the whole tree first (zygote, relays, workers in their own sessions):
+            # a worker blocked forever must not outlive grading.
+            for child in kill.descendants(os.getpid()):
+                kill.kill_tree(child)
             os._exit(0)
