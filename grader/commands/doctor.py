@@ -63,7 +63,10 @@ def weak_seed_reason() -> str | None:
     every hidden label; a short or shipped one falls to a word list in seconds."""
     from grader.commands.data import hidden_seed
 
-    seed = hidden_seed()
+    try:
+        seed = hidden_seed()
+    except OSError:
+        return None  # a user who cannot read the seed is not the one who must change it
     if seed is None:
         return None
     fix = (
