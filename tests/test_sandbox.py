@@ -235,7 +235,7 @@ def test_hidden_paths_are_unreadable(open_dir: Path, hide: bool) -> None:
     secret.mkdir(mode=0o755)
     (secret / "labels.npy").write_text("secret")
     os.chmod(secret / "labels.npy", 0o644)
-    policy = _policy(hidden_paths=str(secret), hide_paths=hide)
+    policy = _policy(hidden_paths=str(secret), hide_paths=hide, private_view=hide)
 
     def inside() -> dict[str, Any]:
         return {"read": privileges.can_read(str(secret / "labels.npy")),
@@ -431,7 +431,7 @@ def test_probe_reports_layers_that_are_off() -> None:
     """The probe reports what the trial worker could do, not what was configured."""
     from grader.sandbox.probe import run_probe
 
-    off = _policy(deny_network=False, pid_namespace=False, hide_paths=False)
+    off = _policy(deny_network=False, pid_namespace=False, hide_paths=False, private_view=False)
     report = run_probe(off)
     assert "OPEN" in report.inactive["network"]
     for layer in ("network namespace", "pid namespace", "mount namespace"):

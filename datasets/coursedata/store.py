@@ -1,9 +1,11 @@
 """Generate datasets to disk once, skip them when already there, verify them by hashing.
 
 Layout (contracts section 4): public arrays in `<root>/<name>/{split}_{key}.npy`, the hidden
-arrays of the test split in `<hidden_root>/<name>/test_{key}.npy`. `<root>/<name>/manifest.json`
-records, per split, the version and seed it was made from and each file's sha256, size and
-mtime; a re-run trusts size + mtime (fast), `verify` re-hashes everything.
+arrays of the test split in `<hidden_root>/<name>/test_{key}.npy`.
+`<hidden_root>/<name>/manifest.json` records, per split, the version and seed it was made
+from and each file's sha256, size and mtime; a re-run trusts size + mtime (fast), `verify`
+re-hashes everything. The public copy in `<root>/<name>/manifest.json` (workers can read it)
+leaves out the hidden split's seed id and hidden files.
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def generate(
     """
     spec = get_spec(name)
     dirs = _Dirs(spec.name, root, hidden_root)
-    manifest = _load_manifest(dirs.public)
+    manifest = _load_manifest(dirs)
     source = source if source is not None else configured_source(name)
     if source is not None:
         _install(spec, dirs, manifest, source)
@@ -73,11 +75,13 @@ def generate(
         if not _is_fresh(spec, dirs, manifest, split, _seed_label(seed))
     ]
     if not todo:
+        if manifest["splits"]:
+            _write_manifest(dirs, manifest)  # moves an older manifest's hidden record away
         return
     tick = _ticker(progress, sum(spec.split_sizes[s] for s, _ in todo), name)
     for split, seed in todo:
         manifest["splits"].pop(split, None)
-        _write_manifest(dirs.public, manifest)  # a crash mid-split leaves it marked stale
+        _write_manifest(dirs, manifest)  # a crash mid-split leaves it marked stale
         rng = spec.rng(split, PUBLIC_SEED if seed == PUBLIC else seed_to_int(seed))
         arrays = spec.build(spec.split_sizes[split], rng, tick)
         _record(spec, dirs, manifest, split, _seed_label(seed), arrays)
@@ -124,7 +128,7 @@ def _record(
         path = (dirs.hidden if hidden else dirs.public) / f"{split}_{key}.npy"
         files[dirs.label(path)] = _save(path, array)
     manifest["splits"][split] = {"version": spec.version, "seed_id": seed_label, "files": files}
-    _write_manifest(dirs.public, manifest)
+    _write_manifest(dirs, manifest)
 
 
 def _seed_label(seed: Any) -> str:
@@ -141,7 +145,7 @@ def check(
     """Re-hash every file of `name`; return the problems found (empty when all is well)."""
     spec = get_spec(name)
     dirs = _Dirs(spec.name, root, hidden_root)
-    manifest = _load_manifest(dirs.public)
+    manifest = _load_manifest(dirs)
     expected = known_checksums().get(name, {})
     problems = []
     source = configured_source(name)
@@ -243,19 +247,50 @@ def _save(path: Path, array: np.ndarray) -> dict[str, Any]:
     return {"sha256": digest, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
-def _load_manifest(directory: Path) -> dict[str, Any]:
-    path = directory / MANIFEST
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+def _load_manifest(dirs: _Dirs) -> dict[str, Any]:
+    """The full record: the hidden root's copy when it is readable (the grader), else the
+    public one, which never mentions the hidden split's seed or hidden files. Without the
+    public one the data counts as missing."""
+    if not (dirs.public / MANIFEST).is_file():
         return {"splits": {}}
-    return data if isinstance(data.get("splits"), dict) else {"splits": {}}
+    for directory in (dirs.hidden, dirs.public):
+        try:
+            data = json.loads((directory / MANIFEST).read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data.get("splits"), dict):
+            return data
+    return {"splits": {}}
 
 
-def _write_manifest(directory: Path, manifest: dict[str, Any]) -> None:
+def public_record(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest minus the hidden split's fingerprints (its seed id, the hidden files):
+    sandboxed workers read the public folder, and a seed id or a label file's sha256 lets
+    them test guesses of the hidden seed offline."""
+    splits = {}
+    for split, entry in manifest["splits"].items():
+        if entry.get("seed_id") in (PUBLIC, None):
+            splits[split] = entry
+            continue
+        files = {k: v for k, v in entry["files"].items() if not k.startswith("hidden/")}
+        splits[split] = {"version": entry["version"], "files": files}
+    return {"splits": splits}
+
+
+def _write_manifest(dirs: _Dirs, manifest: dict[str, Any]) -> None:
+    hidden = any(e.get("seed_id") not in (PUBLIC, None) for e in manifest["splits"].values())
+    if hidden:
+        _write_json(dirs.hidden, manifest, mode=0o600)
+    _write_json(dirs.public, public_record(manifest), mode=0o644)
+
+
+def _write_json(directory: Path, data: dict[str, Any], *, mode: int) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     tmp = directory / f".{MANIFEST}.tmp"
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(data, indent=1, sort_keys=True) + "\n")
+    os.chmod(tmp, mode)
     os.replace(tmp, directory / MANIFEST)
 
 

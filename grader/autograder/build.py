@@ -78,7 +78,9 @@ def build_autograder(
         texts[name] = (TEMPLATES / name).read_text(encoding="utf-8")
     members = sorted({*files, *texts})
     target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # The zip holds the hidden suites and seed: a folder made here is 0700, and mkstemp's
+    # file stays 0600 through the rename.
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:

@@ -29,10 +29,16 @@ def run(args: argparse.Namespace) -> int:
     from grader.sandbox import probe
 
     report = probe()
+    seed_problem = weak_seed_reason()
     if args.json:
         print(
             json.dumps(
-                {"active": report.active, "inactive": report.inactive, "facts": report.facts},
+                {
+                    "active": report.active,
+                    "inactive": report.inactive,
+                    "facts": report.facts,
+                    "warnings": [seed_problem] if seed_problem else [],
+                },
                 indent=2,
             )
         )
@@ -42,5 +48,32 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name}: {value}")
         print("\n".join(report.lines()))
         print(report.summary())
+    if seed_problem and not args.json:
+        print(f"  [warn] hidden seed: {seed_problem}")
     weak = {"network", "hidden paths", "probe"} & set(report.inactive)
-    return 1 if args.strict and weak else 0
+    return 1 if args.strict and (weak or seed_problem) else 0
+
+
+DEV_SEEDS = frozenset({"dev-hidden-seed-2026"})  # the seed shipped in the repository
+MIN_SEED_CHARS = 16
+
+
+def weak_seed_reason() -> str | None:
+    """Why the hidden seed in use could be guessed, or None. Anyone who knows it can rebuild
+    every hidden label; a short or shipped one falls to a word list in seconds."""
+    from grader.commands.data import hidden_seed
+
+    try:
+        seed = hidden_seed()
+    except OSError:
+        return None  # a user who cannot read the seed is not the one who must change it
+    if seed is None:
+        return None
+    fix = (
+        "set $GRADER_HIDDEN_SEED (or grader/suites/hidden_seed.txt) to e.g. `openssl rand -hex 16`"
+    )
+    if seed in DEV_SEEDS:
+        return f"the repository's default development seed is in use: {fix}"
+    if len(seed) < MIN_SEED_CHARS or len(set(seed)) < 8:
+        return f"the seed is short or repetitive ({len(seed)} characters): {fix}"
+    return None

@@ -1,13 +1,19 @@
 """Worker side: the `RemoteModule` built-ins, run on the student's `torch.nn.Module`.
 
-Introspection goes through `torch.nn.Module`'s own methods, so an override in the
-student's class cannot change what a parameter count or a submodule list reports.
-The parent validates every value these return anyway.
+Introspection walks the modules' own `_modules`, `_parameters` and `_buffers` dicts with
+primitives captured when this module is imported (in the zygote, before any student code):
+`object.__getattribute__`, `dict.items`, the C `numel`/`detach`. Neither an override in the
+student's class (`named_modules`, `__getattr__`, `__class__`) nor a later monkeypatch of
+torch.nn.Module or torch.Tensor changes what a parameter count or a submodule list reports.
+The table itself is read-only (MappingProxyType) and the worker keeps its own snapshot.
+This raises the bar; it is not a proof (ctypes can rewrite anything in the process), so
+the parent still validates every value these return.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from types import MappingProxyType
 from typing import Any
 
 import torch
@@ -30,12 +36,45 @@ def _to(m: nn.Module, device: str) -> None:
     m.to(torch.device(device))
 
 
+_GET = object.__getattribute__
+_ITEMS = dict.items
+_NUMEL = torch._C.TensorBase.numel
+_DETACH = torch._C.TensorBase.detach
+_REQUIRES_GRAD = torch._C.TensorBase.requires_grad.__get__  # type: ignore[attr-defined]
+_TYPE = type
+
+
+def _walk(m: nn.Module) -> Iterator[tuple[str, nn.Module]]:
+    """(dotted name, module) for m and each submodule once, in torch's pre-order, from the
+    raw `_modules` dicts."""
+    seen: set[int] = set()
+    stack: list[tuple[str, Any]] = [("", m)]
+    while stack:
+        name, mod = stack.pop()
+        if mod is None or id(mod) in seen:
+            continue
+        seen.add(id(mod))
+        yield name, mod
+        children = [(f"{name}.{c}" if name else c, sub) for c, sub in _ITEMS(_GET(mod, "_modules"))]
+        stack.extend(reversed(children))
+
+
+def _members(m: nn.Module, table: str) -> Iterator[tuple[str, torch.Tensor]]:
+    seen: set[int] = set()
+    for prefix, mod in _walk(m):
+        for name, value in _ITEMS(_GET(mod, table)):
+            if value is None or id(value) in seen:
+                continue
+            seen.add(id(value))
+            yield (f"{prefix}.{name}" if prefix else name), value
+
+
 def _named_parameters(m: nn.Module) -> dict[str, torch.Tensor]:
-    return {name: p.detach() for name, p in nn.Module.named_parameters(m)}
+    return {name: _DETACH(p) for name, p in _members(m, "_parameters")}
 
 
 def _named_buffers(m: nn.Module) -> dict[str, torch.Tensor]:
-    return {name: b.detach() for name, b in nn.Module.named_buffers(m)}
+    return {name: _DETACH(b) for name, b in _members(m, "_buffers")}
 
 
 def _state_dict(m: nn.Module) -> dict[str, Any]:
@@ -56,7 +95,7 @@ def _load_state_dict(
 
 def _parameter_count(m: nn.Module, trainable_only: bool = False) -> int:
     return sum(
-        p.numel() for _, p in nn.Module.named_parameters(m) if p.requires_grad or not trainable_only
+        _NUMEL(p) for _, p in _members(m, "_parameters") if _REQUIRES_GRAD(p) or not trainable_only
     )
 
 
@@ -70,10 +109,10 @@ def _torch_type(cls: type) -> str | None:
 
 def _submodules(m: nn.Module) -> list[dict[str, Any]]:
     out = []
-    for name, sub in nn.Module.named_modules(m):
+    for name, sub in _walk(m):
         if not name:
             continue  # the module itself
-        cls = type(sub)
+        cls = _TYPE(sub)
         out.append(
             {
                 "name": name,
@@ -162,19 +201,21 @@ def _grad_modes(m: nn.Module) -> list[bool]:
 
 
 # `predict` also gets the worker's device as `device=`.
-MODULE_BUILTINS: dict[str, Callable[..., Any]] = {
-    "train": _train,
-    "eval": _eval,
-    "training": _training,
-    "to": _to,
-    "named_parameters": _named_parameters,
-    "named_buffers": _named_buffers,
-    "state_dict": _state_dict,
-    "load_state_dict": _load_state_dict,
-    "parameter_count": _parameter_count,
-    "submodules": _submodules,
-    "gradients": _gradients,
-    "predict": _predict,
-    "record_grad_modes": _record_grad_modes,
-    "grad_modes": _grad_modes,
-}
+MODULE_BUILTINS: MappingProxyType[str, Callable[..., Any]] = MappingProxyType(
+    {
+        "train": _train,
+        "eval": _eval,
+        "training": _training,
+        "to": _to,
+        "named_parameters": _named_parameters,
+        "named_buffers": _named_buffers,
+        "state_dict": _state_dict,
+        "load_state_dict": _load_state_dict,
+        "parameter_count": _parameter_count,
+        "submodules": _submodules,
+        "gradients": _gradients,
+        "predict": _predict,
+        "record_grad_modes": _record_grad_modes,
+        "grad_modes": _grad_modes,
+    }
+)

@@ -4,6 +4,7 @@ the zygote, and the scratch directories of its workers.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import re
@@ -38,9 +39,19 @@ class GradingSession:
         # caller's folder might not be, and the worker may run as the sandbox user).
         self.workdir = Path(tempfile.mkdtemp(prefix="grader-run-"))
         self.data_dir, self.hidden_dir = _data_roots()
-        self.policy = make_policy(device, threads, hidden=_hidden_paths(homework))
+        # Exchange folders live under one root bound into every worker of this session
+        # (workers are forked ahead of the test that makes its folder); each worker sees
+        # only its own scratch copy besides (sandbox/view.py).
+        self._exchange_root = self.workdir / "exchange"
+        self._exchange_root.mkdir(mode=0o700)
+        self.policy = dataclasses.replace(
+            make_policy(device, threads, hidden=_hidden_paths(homework)),
+            readable_paths=sandbox.join_paths([self.data_dir]),
+            writable_paths=sandbox.join_paths([self._exchange_root]),
+        )
         if self.policy.uid is not None:
             self.workdir.chmod(0o711)  # the sandbox user may enter, not list
+            self._give_to_worker(self._exchange_root)
         self.notes: list[str] = []
         self._whitelist = homework.whitelist()
         self._modules = sorted(
@@ -91,9 +102,12 @@ class GradingSession:
     def _new_client(self) -> WorkerClient:
         if not self.zygote.alive:  # killed (out of memory?): later tests get a new one
             self.zygote = shared_zygote(self.threads, self._preload)
-        n = next(self._counter)
+        # An unguessable 0700 name: without the allow-list view (a weak sandbox) the host
+        # /tmp is all there is between two workers.
         scratch = sandbox.prepare_scratch(
-            self.submission_root, self._whitelist, self.workdir / f"worker-{n}"
+            self.submission_root,
+            self._whitelist,
+            Path(tempfile.mkdtemp(prefix="worker-", dir=self.workdir)),
         )
         self._give_to_worker(scratch)
         config = {
@@ -111,7 +125,7 @@ class GradingSession:
 
     def exchange_dir(self) -> Path:
         """A fresh directory the test and its workers may all read and write."""
-        path = self.workdir / f"exchange-{next(self._counter)}"
+        path = self._exchange_root / f"exchange-{next(self._counter)}"
         path.mkdir()
         self._give_to_worker(path)
         return path

@@ -42,6 +42,9 @@ class Worker:
         self.known_modules = frozenset(config.get("modules", ()))  # the starter's module names
         self.objects: dict[int, Any] = {}
         self._next_id = 1
+        # A snapshot taken before the student's package is imported: rebinding the
+        # module-level table later does not reach this worker's dispatch.
+        self._builtins = dict(MODULE_BUILTINS)
 
     # -- object table ------------------------------------------------------------------
 
@@ -98,7 +101,9 @@ class Worker:
             raise TypeError(f"{name}() needs a torch.nn.Module, got a {type(ref).__name__}")
         if name == "predict":
             kwargs = {**kwargs, "device": self.device}
-        return MODULE_BUILTINS[name](ref, *args, **kwargs)
+        if name not in self._builtins:
+            raise LookupError(f"unknown built-in {name!r}")
+        return self._builtins[name](ref, *args, **kwargs)
 
     def op_seed(self, seed: int) -> None:
         _seed(seed)

@@ -27,7 +27,6 @@ import sys
 from typing import Any
 
 MAX_PACKET = 1 << 16
-_LOG = os.fdopen(os.dup(2), "w", buffering=1)  # zygote.log, even after a worker redirects fd 2
 
 
 def _warm_up(preload: list[str]) -> None:
@@ -88,17 +87,28 @@ def _fork_worker(
             ctrl.close()
             os.close(wake[0])
             os.close(wake[1])
+            # Only stdin/stdout/stderr and the worker's socket cross into the worker: not the
+            # zygote log (whose last line the parent quotes), not any other descriptor.
+            os.closerange(3, fd)
+            os.closerange(fd + 1, _max_fd())
             from grader.engine.worker import serve
 
             code = serve(fd, request["config"])
         except BaseException:  # noqa: BLE001 - an engine bug: leave a trace in zygote.log
             import traceback
 
-            traceback.print_exc(file=_LOG)
+            traceback.print_exc(file=sys.__stderr__)  # fd 2: zygote.log until captured
         finally:
             os._exit(code)
     os.close(fd)
     return pid
+
+
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        return 1 << 16
 
 
 def _kill_all(children: set[int]) -> None:

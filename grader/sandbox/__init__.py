@@ -11,7 +11,7 @@ from grader.sandbox.child import enter_child
 from grader.sandbox.files import prepare_scratch, read_worker_file, write_atomic
 from grader.sandbox.kill import kill_tree
 from grader.sandbox.parent import default_policy, worker_env
-from grader.sandbox.policy import LayerReport, SandboxPolicy
+from grader.sandbox.policy import LayerReport, SandboxPolicy, join_paths
 from grader.sandbox.probe import probe
 from grader.sandbox.zipfiles import extract_submission
 
@@ -21,6 +21,7 @@ __all__ = [
     "default_policy",
     "enter_child",
     "extract_submission",
+    "join_paths",
     "kill_tree",
     "prepare_scratch",
     "probe",

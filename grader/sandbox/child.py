@@ -20,8 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
-from grader.sandbox import kill, limits, mounts, namespaces, network, privileges, syscalls
-from grader.sandbox.policy import SandboxPolicy
+from grader.sandbox import kill, limits, mounts, namespaces, network, privileges, syscalls, view
+from grader.sandbox.policy import SandboxPolicy, split_paths
 
 _RELAY_FORWARD = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -44,13 +44,16 @@ def enter_child(policy: SandboxPolicy, workdir: Path) -> None:
     limits.set_limit(limits.resource.RLIMIT_CORE, 0)
     ns = namespaces.enter(
         net=policy.deny_network,
-        mount=policy.hide_paths and bool(policy.hidden_paths),
+        mount=policy.private_view or (policy.hide_paths and bool(policy.hidden_paths)),
         pid=policy.pid_namespace,
     )
     try:
         syscalls.prctl(syscalls.PR_SET_CHILD_SUBREAPER, 1)
     except OSError:
         pass  # without it kill_tree still finds every child that has not been orphaned
+    # The relay dies with the zygote (or whoever forked it), so a worker never outlives
+    # grading; the worker dies with the relay (_harden).
+    _optional(syscalls.prctl, syscalls.PR_SET_PDEATHSIG, signal.SIGKILL)
     pid = os.fork()
     if pid:
         _relay(pid)
@@ -60,7 +63,7 @@ def enter_child(policy: SandboxPolicy, workdir: Path) -> None:
 def _harden(policy: SandboxPolicy, workdir: Path, ns: namespaces.Namespaces) -> None:
     """The worker side: from here on every step only removes rights."""
     if ns.mount:
-        _optional(_private_view, policy, ns.pid)  # a failure shows in the probe's reads
+        _private_view(policy, ns.pid, workdir)  # a failure shows in the probe's reads
     os.chdir(workdir)
     ids = sandbox_ids(policy)
     limits.apply_limits(policy, privileged_uid=ids is None and privileges.is_root())
@@ -77,9 +80,31 @@ def _harden(policy: SandboxPolicy, workdir: Path, ns: namespaces.Namespaces) -> 
         _optional(network.install_socket_filter)
 
 
-def _private_view(policy: SandboxPolicy, own_proc: bool) -> None:
+# How the last enter_child in this process built the worker's file-system view:
+# "allow-list", "deny-list" (the allow-list failed: hidden paths covered only) or "host".
+VIEW = "host"
+
+
+def _private_view(policy: SandboxPolicy, own_proc: bool, workdir: Path) -> None:
+    global VIEW
+    if policy.private_view:
+        try:
+            view.build_view(
+                readable=split_paths(policy.readable_paths),
+                writable=[str(workdir), *split_paths(policy.writable_paths)],
+                size_bytes=policy.private_tmp_bytes,
+                inodes=policy.private_tmp_inodes,
+                own_proc=own_proc,
+            )
+            VIEW = "allow-list"
+            mounts.hide(policy.hidden_path_list())  # hidden trees inside an allowed one
+            return
+        except OSError:
+            if os.path.isdir(view.OLD_ROOT):
+                raise  # pivoted but incomplete: the worker must not run on half a view
     mounts.make_private()
     mounts.hide(policy.hidden_path_list())
+    VIEW = "deny-list"
     if own_proc:
         _optional(mounts.mount_proc)  # else the host /proc stays; kill_tree does not need it
 

@@ -61,6 +61,13 @@ class SandboxPolicy:
     hide_paths: bool = True  # empty read-only tmpfs over hidden_paths, in a mount namespace
     # PATH-like (os.pathsep-separated), so the policy stays flat, JSON-friendly data.
     hidden_paths: str = field(default_factory=default_hidden_paths)
+    # The allow-list view (view.py): a fresh tmpfs as "/" with only these bound into it,
+    # besides the system, the Python installation and the worker's own scratch.
+    private_view: bool = True
+    readable_paths: str = ""  # PATH-like: the public data a session hands its workers
+    writable_paths: str = ""  # PATH-like: the session's exchange folder
+    private_tmp_bytes: int = 256 * MiB  # the view's tmpfs: /tmp, /dev/shm (per worker)
+    private_tmp_inodes: int = 8192
 
     def hidden_path_list(self) -> list[str]:
         return split_paths(self.hidden_paths)

@@ -137,6 +137,17 @@ def _interpret(report: LayerReport, policy: SandboxPolicy, seen: dict[str, Any])
         seen["ns"]["mnt"] != parent_ns["mnt"],
         "hidden paths covered by empty read-only mounts",
     )
+    if seen.get("view") == "allow-list":
+        on["file-system view"] = (
+            "allow-list: a private tmpfs root holding only the system, Python, the worker's "
+            f"scratch and the public data; own /tmp and /dev/shm "
+            f"({policy.private_tmp_bytes >> 20} MiB, {policy.private_tmp_inodes} inodes)"
+        )
+    elif policy.private_view:
+        off["file-system view"] = (
+            "the worker sees the host's file system (hidden paths covered at best): "
+            + ("pivot_root refused" if seen.get("view") == "deny-list" else "no mount namespace")
+        )
     readable = sorted(p for p, ok in seen["readable"].items() if ok)
     if readable:
         off["hidden paths"] = "worker CAN read: " + ", ".join(readable)

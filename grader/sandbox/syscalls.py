@@ -15,6 +15,7 @@ import platform
 import sys
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
@@ -23,9 +24,14 @@ MS_RDONLY = 1
 MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
+MS_RELATIME = 1 << 21
+MNT_DETACH = 2
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
@@ -78,6 +84,21 @@ def mount(source: str, target: str, fstype: str | None, flags: int, data: str | 
         data.encode() if data else None,
     )
     _check(result, f"mount {target}")
+
+
+def pivot_root(new_root: str, put_old: str) -> None:
+    lib = _need_libc("syscall")
+    nr = _PIVOT_ROOT_NR.get(platform.machine())
+    if nr is None:
+        raise OSError(errno.ENOSYS, f"pivot_root: unknown syscall number on {platform.machine()}")
+    _check(lib.syscall(ctypes.c_long(nr), new_root.encode(), put_old.encode()), "pivot_root")
+
+
+def umount2(target: str, flags: int) -> None:
+    _check(_need_libc("umount2").umount2(target.encode(), ctypes.c_int(flags)), f"umount {target}")
+
+
+_PIVOT_ROOT_NR = {"x86_64": 155, "aarch64": 41, "ppc64le": 203, "s390x": 217}
 
 
 def prctl(option: int, arg2: int = 0, arg3: int | ctypes.c_void_p = 0) -> int:

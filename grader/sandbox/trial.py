@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from grader.sandbox import network, privileges, syscalls
+from grader.sandbox import child, network, privileges, syscalls
 from grader.sandbox.child import enter_child
 from grader.sandbox.policy import SandboxPolicy
 
@@ -43,6 +43,7 @@ def _trial_worker(request: dict[str, Any]) -> dict[str, Any]:
         "cap_eff": syscalls.effective_capabilities(),
         "readable": {p: privileges.can_read(p) for p in paths},
         "cwd": os.getcwd(),
+        "view": child.VIEW,
         "python_readable": privileges.can_read(os.__file__)
         and privileges.can_read(os.path.dirname(json.__file__)),
     }

@@ -229,8 +229,11 @@ def _measure_in_subprocess(device: str, threads: int) -> Calibration:
     env = dict(os.environ, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n)
     env["OMP_WAIT_POLICY"] = "PASSIVE"  # as in the workers (grader.sandbox.worker_env)
     project_root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "grader.timing.benchmark", device, n]
+    # -I: no PYTHON* variables, user site or cwd reach the grader's own interpreter; the
+    # project root goes on sys.path explicitly instead of through PYTHONPATH.
+    run = "import runpy, sys; sys.path.insert(0, sys.argv.pop(1)); "
+    run += "runpy.run_module('grader.timing.benchmark', run_name='__main__', alter_sys=True)"
+    command = [sys.executable, "-I", "-c", run, project_root, device, n]
     load_before = _load_average()
     try:
         done = subprocess.run(

@@ -71,6 +71,15 @@ ATTACKS = [
     Attack("zip_slip", "a .zip whose member path climbs out with ../", "double", {},
            zip_extra={"../../escape-@@MARKER@@.py": b"print('escaped')"},
            error="leaves the zip"),
+    Attack("secret_files", "read the rest of the project, the zygote log, metadata, the "
+           "hidden split's fingerprints in public manifests", "double or model_shape",
+           {"1": 0, "3.1": 1}),
+    Attack("neighbour", "find, read and overwrite another worker's scratch; leave marks in "
+           "/tmp and /dev/shm", "double or model_shape", {"1": 0, "3.1": 1}),
+    Attack("plant_pth", ".pth in site-packages, sitecustomize.py, a module in the grader "
+           "package", "double or model_shape", {"1": 0, "3.1": 1}),
+    Attack("inherited_fds", "write into any regular file left open (the zygote log)",
+           "double or model_shape", {"1": 0, "3.1": 1}),
 ]  # fmt: skip
 
 BY_NAME = {a.name: a for a in ATTACKS}

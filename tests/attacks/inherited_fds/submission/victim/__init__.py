@@ -1,0 +1,1 @@
+"""Attack: inherited_fds."""
