@@ -56,3 +56,18 @@ class WorkerTimeout(StudentCodeError):
 class InvalidValue(StudentCodeError):
     """A value the student's code returned failed the parent's checks (type, dtype, shape,
     finiteness, size)."""
+
+
+class GraderSideFailure(StudentCodeError):
+    """The test could not be graded for a reason that is not the student's: still a 0, but
+    the result carries `extra_data["grader_side"]` so staff can regrade it."""
+
+    grader_side = True
+
+
+class PyTorchCrashed(GraderSideFailure):
+    """The worker died inside PyTorch's own code (a native crash in a torch kernel)."""
+
+
+class GraderWorkerFailed(GraderSideFailure):
+    """An exception escaped the grader's own worker loop (an engine bug, not student code)."""

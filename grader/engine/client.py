@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from grader import sandbox
-from grader.engine import protocol
+from grader.engine import crashes, protocol
 from grader.engine.zygote_client import Zygote
 from grader.errors import (
     InvalidValue,
@@ -24,7 +25,6 @@ from grader.errors import (
     NotImplementedYet,
     StudentCodeError,
     StudentException,
-    WorkerCrashed,
     WorkerTimeout,
 )
 
@@ -58,6 +58,7 @@ class WorkerClient:
         self._failure: StudentCodeError | None = None
         self._closed = False
         self._pid: int | None = None
+        self._fault_log = crashes.fault_log_path(Path(config["workdir"]))
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         config = {**config, "policy": _policy_dict(policy)}
         try:
@@ -146,10 +147,10 @@ class WorkerClient:
             self.output_dropped = max(0, out["dropped"]) + self._parent_dropped
         return msg
 
-    def _crash(self, label: str) -> WorkerCrashed:
+    def _crash(self, label: str) -> StudentCodeError:
         status = self.zygote.exit_status(self.pid, EXIT_STATUS_WAIT_S)
         how = status.describe() if status is not None else "the worker process died"
-        return WorkerCrashed(f"your code crashed ({how}) while running `{label}`")
+        return crashes.classify_crash(crashes.read_fault_log(self._fault_log), how, label)
 
     def _fail(self, error: StudentCodeError) -> Any:
         """Kill the worker and remember why; later calls raise the same error."""
