@@ -87,6 +87,27 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
 ]
 
 
+_TASKS_2_3 = ("test_output_shape", "test_parameter_count", "test_is_affine",
+              "test_images_scored_independently", "test_value", "test_gradient",
+              "test_extreme_logits", "test_batch_of_one", "test_written_by_hand")
+
+# Correct solutions written differently from the reference: each keeps every point of
+# Tasks 2 and 3 (a local variable named like a library function is not a library call).
+ALTERNATIVES: list[Mutant] = [
+    Mutant("local_named_log_softmax", "hw1/losses.py",
+           "return (log_sum_exp - correct).mean()",
+           "log_softmax = shifted - log_sum_exp[:, None]  # a local, not F.log_softmax\n"
+           "        return -log_softmax.gather(1, target.view(-1, 1)).mean()",
+           loses=()),
+    Mutant("raw_parameters_addmm", "hw1/models.py",
+           "        self.linear = nn.Linear(channels * height * width, num_classes)\n",
+           "        self.weight = nn.Parameter(torch.randn(channels * height * width, "
+           "num_classes) * 0.01)\n        self.bias = nn.Parameter(torch.zeros(num_classes))\n"
+           "        self.linear = lambda x: torch.addmm(self.bias, x, self.weight)\n",
+           loses=()),
+]
+
+
 def _keyword(names: tuple[str, ...]) -> str:
     return " or ".join(names)
 
@@ -117,6 +138,15 @@ def test_mutant_loses_its_points(graded, tmp_path: Path, mutant: Mutant,
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw1", submission, keyword=_keyword(mutant.loses + keeps))
     check_mutant_report(report, mutant, keeps, _NAMES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alternative", ALTERNATIVES, ids=[m.name for m in ALTERNATIVES])
+def test_correct_alternative_keeps_every_point(graded, tmp_path: Path,
+                                               alternative: Mutant) -> None:
+    submission = make_mutant(SOLUTION, alternative, tmp_path / alternative.name)
+    report = graded("hw1", submission, keyword=_keyword(_TASKS_2_3))
+    check_mutant_report(report, alternative, _TASKS_2_3, _NAMES)
 
 
 @pytest.mark.slow
