@@ -292,6 +292,37 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
 ]
 
 
+_TASKS_2_3 = ("test_next_char_loss", "test_sequence_nll_value",
+              "test_sequence_nll_eval_mode_no_graph", "test_clipped_epoch_matches_reference",
+              "test_epoch_returns_mean_loss", "test_small_gradients_are_not_rescaled")
+
+# Correct solutions written differently from the reference: each keeps every point of
+# Tasks 2 and 3.
+ALTERNATIVES: list[Mutant] = [
+    # the clipping written by hand instead of nn.utils.clip_grad_norm_
+    Mutant(
+        "clipping_by_hand",
+        "hw5/loop.py",
+        "            nn.utils.clip_grad_norm_(model.parameters(), clip_norm)\n",
+        "            grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+        "            norm = torch.stack([g.norm() for g in grads]).norm()\n"
+        "            scale = (clip_norm / (norm + 1e-6)).clamp(max=1.0)\n"
+        "            for g in grads:\n"
+        "                g.mul_(scale)\n",
+        loses=(),
+    ),
+    # log_softmax + gather on the (B, L - 1, V) logits instead of F.cross_entropy
+    Mutant(
+        "loss_by_log_softmax_gather",
+        "hw5/loss.py",
+        "    return F.cross_entropy(predictions, targets)\n",
+        "    log_probs = predictions.log_softmax(dim=-1)  # (N, V)\n"
+        "    return -log_probs.gather(1, targets[:, None]).mean()\n",
+        loses=(),
+    ),
+]
+
+
 def _keyword(names: tuple[str, ...]) -> str:
     return " or ".join(names)
 
@@ -328,6 +359,16 @@ def test_mutant_loses_its_points(
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw5", submission, keyword=_keyword(mutant.loses + keeps))
     check_mutant_report(report, mutant, keeps, _NAMES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alternative", ALTERNATIVES, ids=[m.name for m in ALTERNATIVES])
+def test_correct_alternative_keeps_every_point(
+    graded, tmp_path: Path, alternative: Mutant
+) -> None:
+    submission = make_mutant(SOLUTION, alternative, tmp_path / alternative.name)
+    report = graded("hw5", submission, keyword=_keyword(_TASKS_2_3))
+    check_mutant_report(report, alternative, _TASKS_2_3, _NAMES)
 
 
 def test_public_tests_pass_on_the_reference() -> None:
