@@ -64,6 +64,17 @@ def zeroed(state: dict[str, torch.Tensor], bn: BatchNormEntry) -> dict[str, torc
     return out
 
 
+def constant(
+    state: dict[str, torch.Tensor], bn: BatchNormEntry, value: torch.Tensor
+) -> dict[str, torch.Tensor]:
+    """A copy of `state` whose BatchNorm `bn` outputs `value[c]` on channel c everywhere
+    (weight 0, bias `value`): with a negative value, a ReLU after it is visible."""
+    out = dict(state)
+    out[bn.key("weight")] = torch.zeros_like(state[bn.key("weight")])
+    out[bn.key("bias")] = value.to(state[bn.key("bias")].dtype).clone()
+    return out
+
+
 def batch_norm_eval(
     x: torch.Tensor, state: dict[str, torch.Tensor], bn: BatchNormEntry
 ) -> torch.Tensor:

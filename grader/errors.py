@@ -66,3 +66,11 @@ class WorkerTimeout(StudentCodeError):
 class InvalidValue(StudentCodeError):
     """A value the student's code returned failed the parent's checks (type, dtype, shape,
     finiteness, size)."""
+
+
+class PyTorchCrashed(GraderSideFailure):
+    """The worker died inside PyTorch's own code (a native crash in a torch kernel)."""
+
+
+class GraderWorkerFailed(GraderSideFailure):
+    """An exception escaped the grader's own worker loop (an engine bug, not student code)."""

@@ -18,7 +18,9 @@ from grader.results import GradeReport
 class Mutant:
     """A common student mistake, made by one text replacement in the reference.
 
-    `loses` names the hidden tests (pytest -k words) that must lose points on it.
+    `loses` names the hidden tests (pytest -k words) that must lose points on it; `says`
+    is a phrase that the failure message of at least one of them must contain, so the
+    message names the mistake and not only its symptom ("" when not yet audited).
     """
 
     name: str
@@ -26,6 +28,7 @@ class Mutant:
     old: str
     new: str
     loses: tuple[str, ...]
+    says: str = ""
 
 
 def make_mutant(solution_dir: Path, mutant: Mutant, dest: Path) -> Path:
@@ -60,6 +63,9 @@ def check_mutant_report(report: GradeReport, mutant: Mutant, keeps: tuple[str, .
     for name in keeps:
         result = by_function[name]
         assert result.score == result.max_score, f"{mutant.name} lost {name}: {result.output}"
+    if mutant.says:
+        outputs = [by_function[name].output for name in mutant.loses]
+        assert any(mutant.says in out for out in outputs), (mutant.name, mutant.says, outputs)
 
 
 def docstring_names(suite_dir: Path) -> dict[str, str]:

@@ -14,10 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from grader import sandbox
-from grader.engine import protocol
+from grader.engine import crashes, protocol
 from grader.engine.usage import (
     MachineLoad,
     TreeMeter,
@@ -126,6 +127,7 @@ class WorkerClient:
         self._failure: StudentCodeError | None = None
         self._closed = False
         self._pid: int | None = None
+        self._fault_log = crashes.fault_log_path(Path(config["workdir"]))
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         config = {**config, "policy": _policy_dict(policy)}
         try:
@@ -321,7 +323,7 @@ class WorkerClient:
             self.output_dropped = max(0, out["dropped"]) + self._parent_dropped
         return msg
 
-    def _crash(self, label: str) -> WorkerCrashed:
+    def _crash(self, label: str) -> StudentCodeError:
         status = self.zygote.exit_status(self.pid, EXIT_STATUS_WAIT_S)
         if status is not None and status.signal == signal.SIGKILL:
             # Nobody in the grader sent it (our own kills go through _fail): the kernel's
@@ -331,7 +333,7 @@ class WorkerClient:
                 f"system (SIGKILL){self._memory_figures()}"
             )
         how = status.describe() if status is not None else "the worker process died"
-        return WorkerCrashed(f"your code crashed ({how}) while running `{label}`")
+        return crashes.classify_crash(crashes.read_fault_log(self._fault_log), how, label)
 
     def _memory_figures(self) -> str:
         """ "; limit 1536 MB, peak 1490 MB" from the environment and what the meter saw."""

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from grader import sandbox
-from grader.engine import protocol
+from grader.engine import crashes, protocol
 from grader.engine.builtins import MODULE_BUILTINS
 from grader.engine.capture import OutputCapture
 
@@ -245,6 +245,9 @@ def serve(fd: int, config: dict[str, Any]) -> int:
     sock = socket.socket(fileno=fd)
     policy = sandbox.SandboxPolicy(**config["policy"])
     workdir = Path(config["workdir"])
+    # opened before the sandbox drops rights: the parent reads it to tell a crash inside
+    # PyTorch or the grader from one in student code (grader/engine/crashes.py)
+    fault_log = crashes.enable_fault_log(workdir)
     sandbox.enter_child(policy, workdir)
     _seed(int(config.get("seed", 0)))
     _deterministic()
@@ -253,11 +256,15 @@ def serve(fd: int, config: dict[str, Any]) -> int:
     worker = Worker(config)
     capture = OutputCapture(int(config.get("output_cap", 64 * 1024)))
     capture.start()
-    while True:
-        try:
-            msg, bufs = protocol.recv_message(sock)
-        except protocol.PeerClosed:
-            return 0
-        reply, out_bufs = _answer(worker, msg, bufs)
-        reply["out"] = capture.take()
-        protocol.send_message(sock, reply, out_bufs)
+    try:
+        while True:
+            try:
+                msg, bufs = protocol.recv_message(sock)
+            except protocol.PeerClosed:
+                return 0
+            reply, out_bufs = _answer(worker, msg, bufs)
+            reply["out"] = capture.take()
+            protocol.send_message(sock, reply, out_bufs)
+    except BaseException as exc:
+        crashes.log_loop_failure(fault_log, f"{type(exc).__name__}: {_safe_str(exc)}")
+        raise

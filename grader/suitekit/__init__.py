@@ -33,6 +33,7 @@ from grader.batchnorm import (
     BatchNormEntry,
     batch_norm_eval,
     batch_norms,
+    constant,
     randomised,
     running_stats,
     state_dict_of,
@@ -40,7 +41,7 @@ from grader.batchnorm import (
 )
 from grader.checks import expect_int, expect_number, expect_tensor
 from grader.engine import GradingSession, RemoteModule, RemotePackage
-from grader.errors import InvalidValue
+from grader.errors import GraderSideFailure, InvalidValue, StudentException
 from grader.sandbox import read_worker_file
 from grader.scoring import band_points, linear_band
 from grader.suitekit.prediction import predict
@@ -57,6 +58,9 @@ from grader.training import (
 __all__ = [
     "EVAL_UNITS",
     "BatchNormEntry",
+    "GraderSideFailure",
+    "StudentException",
+    "constant",
     "calibration_for",
     "GradingSession",
     "InvalidValue",

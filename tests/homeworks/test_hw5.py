@@ -63,8 +63,23 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
                 "batch_first=True,", "batch_first=True, bidirectional=True,"
             ).replace("nn.Linear(hidden_dim,", "nn.Linear(2 * hidden_dim,"),
             loses=("test_causal", "test_parameter_count"),
+            says="no bidirectional=True",
         ),
         ("test_output_shape",),
+    ),
+    # reads the next token at one late position only (a look-ahead bug in a custom loop)
+    (
+        Mutant(
+            "peeks_one_ahead_at_position_30",
+            "hw5/models.py",
+            "x = self.drop(self.embed(tokens))  # (B, L, E)",
+            "x = self.drop(self.embed(tokens))  # (B, L, E)\n"
+            "        if x.shape[1] > 31:\n"
+            "            x = torch.cat([x[:, :30], x[:, 30:31] + x[:, 31:32], x[:, 31:]], dim=1)",
+            loses=("test_causal",),
+            says="the logits at position 30 changed",
+        ),
+        ("test_output_shape", "test_parameter_count"),
     ),
     (
         Mutant(
@@ -73,6 +88,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "x = self.drop(self.embed(tokens))",
             "x = self.drop(self.embed(tokens)).detach()",
             loses=("test_every_parameter_gets_a_gradient",),
+            says="no .detach() or torch.no_grad() inside forward",
         ),
         ("test_output_shape", "test_state_continues_the_sequence"),
     ),
@@ -83,6 +99,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "self.drop = nn.Dropout(dropout)",
             f"self.drop = {_ALWAYS_ON_DROPOUT}",
             loses=("test_dropout_follows_the_mode", "test_sequence_nll_value"),
+            says="dropout must be off in eval mode",
         ),
         ("test_parameter_count", "test_causal"),
     ),
@@ -93,6 +110,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "outputs, state = self.rnn(x, state)",
             "outputs, state = self.rnn(x)",
             loses=("test_state_continues_the_sequence", "test_greedy_follows_the_state"),
+            says="start from the state you are given",
         ),
         ("test_output_shape", "test_causal"),
     ),
@@ -109,6 +127,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
                 "test_sequence_nll_value",
                 "test_clipped_epoch_matches_reference",
             ),
+            says="the target of position t is the next character",
         ),
         ("test_sequence_nll_eval_mode_no_graph",),
     ),
@@ -119,6 +138,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "return F.cross_entropy(predictions, targets)",
             "return F.cross_entropy(predictions, targets) / torch.log(torch.tensor(2.0))",
             loses=("test_next_char_loss", "test_sequence_nll_value"),
+            says="in bits",
         ),
         ("test_sequence_nll_eval_mode_no_graph",),
     ),
@@ -129,6 +149,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "F.cross_entropy(predictions, targets)",
             'F.cross_entropy(predictions, targets, reduction="sum")',
             loses=("test_next_char_loss",),
+            says="the losses are summed",
         ),
         ("test_sequence_nll_eval_mode_no_graph",),
     ),
@@ -139,6 +160,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "            count += predictions\n",
             "            count += batch.numel()\n",
             loses=("test_sequence_nll_value",),
+            says="position 0 is never predicted",
         ),
         ("test_next_char_loss",),
     ),
@@ -149,6 +171,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             _NLL_SUMS,
             _NLL_SUMS.replace(" * predictions", "").replace("count += predictions", "count += 1"),
             loses=("test_sequence_nll_value",),
+            says="mean of per-batch means",
         ),
         ("test_next_char_loss", "test_sequence_nll_eval_mode_no_graph"),
     ),
@@ -159,6 +182,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "    model.eval()\n    total",
             "    total",
             loses=("test_sequence_nll_value", "test_sequence_nll_eval_mode_no_graph"),
+            says="must switch the model to eval() mode",
         ),
         ("test_next_char_loss",),
     ),
@@ -169,6 +193,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "with torch.no_grad():",
             "with torch.enable_grad():",
             loses=("test_sequence_nll_eval_mode_no_graph",),
+            says="wrap the loop in torch.no_grad()",
         ),
         ("test_sequence_nll_value",),
     ),
@@ -180,6 +205,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             _CLIP,
             "            pass\n",
             loses=("test_clipped_epoch_matches_reference",),
+            says="clip_grad_norm_(parameters, clip_norm)",
         ),
         ("test_epoch_returns_mean_loss",),
     ),
@@ -190,6 +216,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "        loss.backward()\n        if clip_norm is not None:\n" + _CLIP,
             "        if clip_norm is not None:\n" + _CLIP + "        loss.backward()\n",
             loses=("test_clipped_epoch_matches_reference",),
+            says="clip_grad_norm_(parameters, clip_norm)",
         ),
         ("test_small_gradients_are_not_rescaled",),
     ),
@@ -200,6 +227,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "nn.utils.clip_grad_norm_(model",
             "nn.utils.clip_grad_value_(model",
             loses=("test_clipped_epoch_matches_reference",),
+            says="its norm, not each value",
         ),
         ("test_small_gradients_are_not_rescaled",),
     ),
@@ -212,6 +240,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "            for p in model.parameters():\n"
             "                p.grad.mul_(clip_norm / norm)\n",
             loses=("test_small_gradients_are_not_rescaled",),
+            says="never scales one up",
         ),
         ("test_clipped_epoch_matches_reference",),
     ),
@@ -223,6 +252,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "model.forward_with_state(step, state)",
             "model.forward_with_state(step)",
             loses=("test_greedy_follows_the_state",),
+            says="together with the state the previous call returned",
         ),
         ("test_generator_seeds_the_draws",),
     ),
@@ -233,6 +263,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "last / temperature",
             "last * temperature",
             loses=("test_temperature_divides_the_logits",),
+            says="divide the last position's logits by the temperature",
         ),
         ("test_greedy_follows_the_state", "test_generator_seeds_the_draws"),
     ),
@@ -243,6 +274,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "torch.multinomial(probs, 1, generator=generator)",
             "torch.multinomial(probs, 1)",
             loses=("test_generator_seeds_the_draws",),
+            says="pass `generator` to torch.multinomial",
         ),
         ("test_greedy_follows_the_state",),
     ),
@@ -256,6 +288,37 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             loses=("test_test_nll",),
         ),
         ("test_returns_a_char_rnn",),
+    ),
+]
+
+
+_TASKS_2_3 = ("test_next_char_loss", "test_sequence_nll_value",
+              "test_sequence_nll_eval_mode_no_graph", "test_clipped_epoch_matches_reference",
+              "test_epoch_returns_mean_loss", "test_small_gradients_are_not_rescaled")
+
+# Correct solutions written differently from the reference: each keeps every point of
+# Tasks 2 and 3.
+ALTERNATIVES: list[Mutant] = [
+    # the clipping written by hand instead of nn.utils.clip_grad_norm_
+    Mutant(
+        "clipping_by_hand",
+        "hw5/loop.py",
+        "            nn.utils.clip_grad_norm_(model.parameters(), clip_norm)\n",
+        "            grads = [p.grad for p in model.parameters() if p.grad is not None]\n"
+        "            norm = torch.stack([g.norm() for g in grads]).norm()\n"
+        "            scale = (clip_norm / (norm + 1e-6)).clamp(max=1.0)\n"
+        "            for g in grads:\n"
+        "                g.mul_(scale)\n",
+        loses=(),
+    ),
+    # log_softmax + gather on the (B, L - 1, V) logits instead of F.cross_entropy
+    Mutant(
+        "loss_by_log_softmax_gather",
+        "hw5/loss.py",
+        "    return F.cross_entropy(predictions, targets)\n",
+        "    log_probs = predictions.log_softmax(dim=-1)  # (N, V)\n"
+        "    return -log_probs.gather(1, targets[:, None]).mean()\n",
+        loses=(),
     ),
 ]
 
@@ -296,6 +359,16 @@ def test_mutant_loses_its_points(
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw5", submission, keyword=_keyword(mutant.loses + keeps))
     check_mutant_report(report, mutant, keeps, _NAMES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alternative", ALTERNATIVES, ids=[m.name for m in ALTERNATIVES])
+def test_correct_alternative_keeps_every_point(
+    graded, tmp_path: Path, alternative: Mutant
+) -> None:
+    submission = make_mutant(SOLUTION, alternative, tmp_path / alternative.name)
+    report = graded("hw5", submission, keyword=_keyword(_TASKS_2_3))
+    check_mutant_report(report, alternative, _TASKS_2_3, _NAMES)
 
 
 def test_public_tests_pass_on_the_reference() -> None:

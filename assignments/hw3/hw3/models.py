@@ -41,14 +41,15 @@ class Block(nn.Module):
         #   1. The main path: conv3x3(n_input -> n_output, stride), batch_norm, ReLU,
         #      conv3x3(n_output -> n_output, stride 1), batch_norm (an nn.Sequential).
         #   2. The skip path: None when stride == 1 and n_input == n_output; otherwise
-        #      an nn.Conv2d(n_input, n_output, kernel_size=1, stride=stride, bias=False)
-        #      followed by batch_norm(n_output).
+        #      an nn.Conv2d(n_input, n_output, kernel_size=1, bias=False) followed by
+        #      batch_norm(n_output), applied to x[:, :, ::stride, ::stride] in forward
+        #      (the same as a 1x1 conv with that stride; see the handout for why).
         raise NotImplementedError("Task 1: Block.__init__")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, n_input, H, W) -> (B, n_output, ceil(H / stride), ceil(W / stride))"""
         # TODO (Task 1): relu(main(x) + skip(x)), where skip(x) is x itself when there is
-        #   no downsample path.
+        #   no downsample path, else the downsample of x[:, :, ::stride, ::stride].
         raise NotImplementedError("Task 1: Block.forward")
 
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import torch
 
-from grader.suitekit import expect_int, expect_tensor, number, running_stats, weight
+from grader.suitekit import (
+    StudentException,
+    expect_int,
+    expect_tensor,
+    number,
+    running_stats,
+    weight,
+)
 
 MAX_PARAMETERS = 500_000  # stated in the handout, for the default layers
 TOLERANCE = 1e-4
@@ -38,7 +45,14 @@ def test_any_input_size(student):
     """CNNClassifier accepts 32x32 and 96x128 images too (global average pooling)"""
     model = student.models.CNNClassifier().eval()
     for k, (height, width) in enumerate(((32, 32), (96, 128))):
-        logits_of(model, images(2, height, width, seed=20 + k))
+        try:
+            logits_of(model, images(2, height, width, seed=20 + k))
+        except StudentException as exc:  # name the idea the test is about, then the error
+            raise StudentException(
+                f"CNNClassifier fails on {height}x{width} images (global average pooling, "
+                f"not flattening, makes the head work for any size): {exc.student_message}",
+                exc.detail, exc_type=exc.exc_type,
+            ) from None
 
 
 @number("2.3")
@@ -57,8 +71,9 @@ def test_layers(student):
     biased = [info.name for info in infos
               if info.torch_type == "Conv2d" and "bias=False" not in info.extra_repr]
     assert not biased, (
-        f"{len(biased)} convolution(s) have a bias, e.g. {biased[0]!r}: a BatchNorm follows "
-        "every convolution and its shift makes that bias redundant (bias=False)"
+        f"{len(biased)} convolution(s) have a bias, e.g. {biased[0]!r}: the handout asks "
+        "for bias=False on every convolution, as each feeds a BatchNorm whose shift makes a "
+        "bias redundant"
     )
 
 
@@ -138,5 +153,6 @@ def test_batch_norm_in_eval_mode(student):
     gap = (together - alone).abs().max().item()
     assert torch.allclose(together, alone, atol=TOLERANCE, rtol=TOLERANCE), (
         f"in eval mode, scoring images one at a time changes their logits by up to {gap:.3g}: "
-        "BatchNorm should use its running statistics, not the batch's"
+        "in eval mode nothing may depend on the rest of the batch (BatchNorm uses its "
+        "running statistics, input normalisation the input_mean / input_std buffers)"
     )

@@ -6,6 +6,8 @@ labels and noisy predictions, across several `add` calls, with some unknown (255
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from grader.suitekit import expect_number, expect_tensor, number, weight
@@ -102,7 +104,11 @@ def test_absent_class(student):
     """A class neither labelled nor predicted has no IoU (NaN) and is left out of the mean"""
     # class 3 appears nowhere; class 4 is labelled but never predicted (IoU 0, counted)
     matrix, trusted = filled(student, batches(seed=300, absent=3, never_predicted=4))
-    value = expect_number(matrix.mean_iou(), name="ConfusionMatrix.mean_iou()")
+    value = expect_number(matrix.mean_iou(), name="ConfusionMatrix.mean_iou()", finite=False)
+    assert math.isfinite(value), (
+        f"with one class absent from labels and predictions, mean_iou() returned {value}: "
+        "the absent class's IoU is NaN (0 / 0); leave it out of the mean"
+    )
     assert abs(value - mean_iou(trusted)) < TOLERANCE, (
         f"with one class absent from labels and predictions, mean_iou() returned {value:.4f}: "
         "average only over the classes that have an IoU (an absent class's 0 / 0 is "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 
 from grader.suitekit import (
+    StudentException,
     batch_norms,
     expect_int,
     expect_tensor,
@@ -48,13 +49,28 @@ def test_output_shape(student):
     logits_of(model, images(3, 64, 64, seed=12))
 
 
+# 1x1 to 512x512, thin (32x1, 2x16) and sizes the strides do not divide, as in UT Austin's
+# CS342 FCN grader; one call each, batch 1 (512x512 is the costly one, well under a second)
+ANY_SIZES = (
+    (1, 1), (2, 2), (4, 4), (8, 8), (16, 16), (32, 32), (64, 64), (128, 128), (256, 256),
+    (512, 512), (32, 1), (2, 16), (50, 70), (33, 47), (36, 17),
+)
+
+
 @number("3.2")
 @weight(5)
 def test_any_input_size(student):
-    """FCN output matches the input size for sizes the strides do not divide (e.g. 50x70)"""
+    """FCN output matches the input size for 15 sizes from 1x1 to 512x512 (e.g. 32x1, 50x70)"""
     model = student.models.FCN().eval()
-    for k, (height, width) in enumerate(((50, 70), (33, 47), (36, 17))):
-        logits_of(model, images(2, height, width, seed=20 + k))
+    for k, (height, width) in enumerate(ANY_SIZES):
+        try:
+            logits_of(model, images(1, height, width, seed=20 + k))
+        except StudentException as exc:  # name the size, then the student's own error
+            raise StudentException(
+                f"FCN fails on {height}x{width} images (crop or pad the up-convolutions' "
+                f"output to the skip's size, so any size works): {exc.student_message}",
+                exc.detail, exc_type=exc.exc_type,
+            ) from None
 
 
 def strided_convs(infos) -> int:

@@ -52,15 +52,16 @@ def char_nll(logits: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
 
 def fixed_state(model: RemoteModule, seed: int, gain: float = 1.0) -> dict[str, torch.Tensor]:
     """The model's state_dict with every floating tensor redrawn from `seed`: matrices with
-    standard deviation gain / sqrt(columns), vectors small. Stronger recurrent weights than
+    standard deviation gain / sqrt(fan-in), vectors small. Stronger recurrent weights than
     PyTorch's default give logits that spread out and depend on the whole history."""
     gen = torch.Generator().manual_seed(seed)
     state = {}
     for name, value in model.state_dict().items():
         value = expect_tensor(value, name=f"state_dict()[{name!r}]")
         if value.is_floating_point():
-            if value.dim() >= 2:
-                value = torch.randn(value.shape, generator=gen) * gain / math.sqrt(value.shape[-1])
+            if value.dim() >= 2:  # fan-in: every dimension but the first (conv kernels too)
+                fan_in = value[0].numel()
+                value = torch.randn(value.shape, generator=gen) * gain / math.sqrt(fan_in)
             else:
                 value = torch.randn(value.shape, generator=gen) * 0.1
         state[name] = value

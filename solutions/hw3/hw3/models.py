@@ -40,16 +40,23 @@ class Block(nn.Module):
             conv3x3(n_output, n_output, 1),
             batch_norm(n_output),
         )
+        self.stride = stride
         self.downsample: nn.Module | None = None
         if stride != 1 or n_input != n_output:
+            # a 1x1 conv with stride s reads every s-th pixel: slicing in forward() and a
+            # stride-1 conv compute the same, and avoid torch 2.14.1's CPU crash in the
+            # backward of 1x1 stride-2 convs on channels_last tensors
             self.downsample = nn.Sequential(
-                nn.Conv2d(n_input, n_output, kernel_size=1, stride=stride, bias=False),
+                nn.Conv2d(n_input, n_output, kernel_size=1, bias=False),
                 batch_norm(n_output),
             )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, n_input, H, W) -> (B, n_output, ceil(H / stride), ceil(W / stride))"""
-        identity = x if self.downsample is None else self.downsample(x)
+        if self.downsample is None:
+            identity = x
+        else:
+            identity = self.downsample(x[:, :, :: self.stride, :: self.stride])
         return torch.relu(self.net(x) + identity)
 
 
