@@ -16,6 +16,7 @@ import importlib
 import sys
 
 from grader.errors import GraderError
+from grader.text import safe_text
 
 COMMANDS = ("grade", "data", "calibrate", "doctor", "autograder", "release", "bundle", "batch")
 
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except GraderError as exc:
-        print(f"grader: error: {exc}", file=sys.stderr)
+        print(f"grader: error: {safe_text(str(exc), keep_newlines=False)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("grader: interrupted", file=sys.stderr)
@@ -50,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"grader: internal error: {type(exc).__name__}: {exc} (rerun with --debug for details)",
+            f"grader: internal error: {type(exc).__name__}: "
+            f"{safe_text(str(exc), keep_newlines=False)} (rerun with --debug for details)",
             file=sys.stderr,
         )
         return 3

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from grader.text import safe_data
+
 Status = Literal["passed", "failed"]
 Visibility = Literal["visible", "hidden", "after_due_date", "after_published"]
 VISIBILITIES: tuple[str, ...] = ("visible", "hidden", "after_due_date", "after_published")
@@ -45,6 +47,7 @@ class GradeReport:
     tests: list[TestResult] = field(default_factory=list)
     execution_time: float = 0.0  # seconds, wall clock for the whole grading run
     device: str = "cpu"
+    suite: str = "hidden"  # which suite ran: "hidden" (the grade) or "public" (an estimate)
     output: str = ""  # top-of-report text: device, budget, sandbox layers, notes
     leaderboard: list[LeaderboardEntry] = field(default_factory=list)
     extra_data: dict[str, Any] = field(default_factory=dict)
@@ -65,7 +68,7 @@ class GradeReport:
         data = asdict(self)
         data["score"] = self.score
         data["max_score"] = self.max_score
-        return data
+        return dict(safe_data(data))  # student text escaped: see grader/text.py
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> GradeReport:

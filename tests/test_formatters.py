@@ -17,7 +17,7 @@ def _report() -> GradeReport:
         submission="assignments/hw1",
         device="cpu",
         execution_time=12.34567,
-        output="device cpu\r\ntraining budget 20 s",
+        output="device cpu\ntraining budget 20 s",
         tests=[
             TestResult("1.1", "Regression recovers the parameters", 10, 10, "passed"),
             TestResult(
@@ -60,7 +60,7 @@ def test_score_override_wins() -> None:
 def test_terminal_gives_one_line_reason_per_lost_point() -> None:
     text = render(_report())
     lines = text.splitlines()
-    assert lines[0] == "hw1 (assignments/hw1) on cpu"
+    assert lines[0] == "hw1, hidden suite (assignments/hw1) on cpu"
     line_21 = next(line for line in lines if " 2.1 " in line)
     assert line_21.endswith("not implemented yet: Task 2: LinearClassifier.forward")
     assert "NotImplementedError" not in text  # tracebacks only with -v

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.text import safe_data, safe_text
+
 __all__ = ["FAILED_NAME", "failure_results", "notice", "test_entry"]
 
 RATE_LIMITED_KEY = "rate_limited"  # in extra_data; see metadata.py
@@ -18,6 +20,8 @@ def failure_results(detail: str) -> dict[str, Any]:
         "score": 0.0,
         "output": "The autograder failed while grading this submission. This is a problem "
         "with the grader, not necessarily with your code: please contact course staff.",
+        "output_format": "text",
+        "test_output_format": "text",
         "visibility": "visible",
         "tests": [
             test_entry(
@@ -38,13 +42,17 @@ def failure_results(detail: str) -> dict[str, Any]:
 
 def notice(name: str, message: str, *, extra: dict[str, Any], score: float = 0.0) -> dict[str, Any]:
     """One visible explanation instead of a grading run."""
-    return {
+    return safe_data(
+        {
         "score": score,
-        "output": message,
+        "output": safe_text(message),
+        "output_format": "text",
+        "test_output_format": "text",
         "visibility": "visible",
         "tests": [test_entry(name, message, visibility="visible")],
         "extra_data": {RATE_LIMITED_KEY: False, **extra},
     }
+    )
 
 
 def test_entry(name: str, output: str, *, visibility: str, number: str = "0.1") -> dict[str, Any]:
@@ -56,7 +64,8 @@ def test_entry(name: str, output: str, *, visibility: str, number: str = "0.1") 
         "max_score": 0.0,
         "status": "failed",
         "visibility": visibility,
-        "output": output.replace("\r\n", "\n").replace("\r", "\n"),
+        "output": safe_text(output),
+        "output_format": "text",
     }
 
 

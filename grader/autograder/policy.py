@@ -4,7 +4,12 @@ An instructor writes it as a small JSON file (see docs/instructors.md):
 
     {"late": {"percent_per_day": 10, "max_days": 3, "grace_minutes": 15},
      "rate_limit": {"max_submissions": 5, "window_hours": 24},
-     "leaderboard": true, "run_limit_minutes": 10}
+     "leaderboard": true, "run_limit_minutes": 10,
+     "hidden_visibility": "after_due_date", "score_visibility": "visible"}
+
+`hidden_visibility` is when students see the tests scored on hidden data
+(`after_due_date` or `after_published`; the others show at once); `score_visibility` is
+Gradescope's top-level visibility of the total (any of its four values).
 
 Every key is optional; an empty policy grades on time with no limit. The build copies it
 into the zip as `autograder.json` next to the homework name, and `run_autograder` reads it
@@ -43,6 +48,8 @@ class AutograderPolicy:
     rate_limit: RateLimit | None = None
     leaderboard: bool = True
     run_limit_minutes: float = 10.0  # the assignment's Gradescope run limit (at most 40)
+    hidden_visibility: str = "after_due_date"  # tests scored on hidden data
+    score_visibility: str = "visible"  # the total
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,7 +57,18 @@ class AutograderPolicy:
     @classmethod
     def from_dict(cls, data: Any, *, source: str = "policy") -> AutograderPolicy:
         """Validate `data` strictly: an unknown key or a bad value names itself and `source`."""
-        _expect_keys(data, {"late", "rate_limit", "leaderboard", "run_limit_minutes"}, source)
+        _expect_keys(
+            data,
+            {
+                "late",
+                "rate_limit",
+                "leaderboard",
+                "run_limit_minutes",
+                "hidden_visibility",
+                "score_visibility",
+            },
+            source,
+        )
         late = data.get("late")
         limit = data.get("rate_limit")
         leaderboard = data.get("leaderboard", True)
@@ -65,6 +83,16 @@ class AutograderPolicy:
                 f"{source}: run_limit_minutes",
                 low=0.5,
                 high=40.0,
+            ),
+            hidden_visibility=_choice(
+                data.get("hidden_visibility", "after_due_date"),
+                f"{source}: hidden_visibility",
+                ("after_due_date", "after_published"),
+            ),
+            score_visibility=_choice(
+                data.get("score_visibility", "visible"),
+                f"{source}: score_visibility",
+                ("visible", "hidden", "after_due_date", "after_published"),
             ),
         )
 
@@ -134,6 +162,12 @@ def _expect_keys(data: Any, allowed: set[str], where: str) -> None:
         raise GraderError(
             f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(allowed))}"
         )
+
+
+def _choice(value: Any, where: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise GraderError(f"{where} must be one of {', '.join(allowed)}, got {value!r}")
+    return str(value)
 
 
 def _number(value: Any, where: str, *, low: float, high: float = math.inf) -> float:

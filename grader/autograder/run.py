@@ -113,12 +113,9 @@ def _grade(root: Path, guard: ResultsGuard) -> dict[str, Any]:
     if notes:
         report.output = "\n".join([*notes, report.output] if report.output else notes)
 
-    from grader.formatters.gradescope import to_gradescope
+    from grader.autograder.presentation import gradescope_results
 
-    results = to_gradescope(report)
-    if not policy.leaderboard:
-        results.pop("leaderboard", None)
-    return results
+    return gradescope_results(report, policy)
 
 
 def _metadata(path: Path, notes: list[str]) -> SubmissionMetadata | None:

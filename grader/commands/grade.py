@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grader import homeworks
 from grader.errors import GraderError
+from grader.results import GradeReport
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,6 +25,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     parser.add_argument("--gradescope", metavar="FILE", help="also write a Gradescope results.json")
     parser.add_argument("-v", "--verbose", action="store_true", help="show details of each test")
+    parser.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when points are lost (default: exit 1 when any point is lost)",
+    )
     parser.add_argument(
         "--device",
         help="cpu, cuda, cuda:1 or mps (default: $GRADER_DEVICE, then the best available)",
@@ -70,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         write_json_atomic(args.json, report.to_dict())
     if args.gradescope:
         write_json_atomic(args.gradescope, to_gradescope(report))
-    return 0
+    return _exit_code([report], args.exit_zero)
 
 
 def _grade_all(args: argparse.Namespace) -> int:
@@ -80,7 +86,7 @@ def _grade_all(args: argparse.Namespace) -> int:
     names = [n for n in homeworks.available() if homeworks.get(n).has_hidden_suite]
     if not names:
         raise GraderError("no homework with a hidden suite found in assignments/")
-    summaries = []
+    summaries, reports = [], []
     for name in names:
         hw = homeworks.get(name)
         report = grade(
@@ -93,5 +99,12 @@ def _grade_all(args: argparse.Namespace) -> int:
         )
         print(render(report, verbose=args.verbose), end="\n\n")
         summaries.append(summary_line(report))
+        reports.append(report)
     print("\n".join(summaries))
-    return 0
+    return _exit_code(reports, args.exit_zero)
+
+
+def _exit_code(reports: list[GradeReport], exit_zero: bool) -> int:
+    """1 when any point is lost, so scripts and CI can tell; 0 with --exit-zero."""
+    lost = any(r.score < r.max_score for r in reports)
+    return 1 if lost and not exit_zero else 0

@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from grader.text import safe_data
+
 __all__ = ["write_atomic", "write_json_atomic"]
 
 
@@ -30,4 +32,6 @@ def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
 
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> Path:
-    return write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Write `data` as JSON, every string escaped by `safe_text`: a student's control
+    characters or lone surrogates can neither break the UTF-8 file nor a reader's terminal."""
+    return write_atomic(path, json.dumps(safe_data(data), indent=2, ensure_ascii=False) + "\n")

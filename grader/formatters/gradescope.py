@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.results import VISIBILITIES, GradeReport, TestResult
+from grader.text import safe_data
 
 MAX_TEST_OUTPUT_CHARS = 20_000  # Gradescope pages get slow with huge outputs
 
@@ -26,7 +27,7 @@ def to_gradescope(report: GradeReport) -> dict[str, Any]:
         ]
     if report.extra_data:
         data["extra_data"] = report.extra_data
-    return data
+    return safe_data(data)  # the student controls outputs and messages
 
 
 def _test(test: TestResult) -> dict[str, Any]:
@@ -42,6 +43,7 @@ def _test(test: TestResult) -> dict[str, Any]:
         "max_score": float(test.max_score),
         "status": test.status,
         "output": _lf(output),
+        "output_format": "text",
         "visibility": test.visibility if test.visibility in VISIBILITIES else "visible",
     }
     if test.tags:
@@ -52,4 +54,4 @@ def _test(test: TestResult) -> dict[str, Any]:
 
 
 def _lf(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n")  # a lone \r is escaped by safe_data

@@ -167,6 +167,7 @@ def test_test_mean_iou(trained, set_score, grader_session, record_property):
         raise InvalidValue("the FCN predicted class indices outside 0..4: it needs 5 outputs")
     matrix = confusion(predictions, masks)
     value = mean_iou(matrix)
+    record_property("mean_iou", round(value, 4))  # the leaderboard's value
     set_score(band_points(value, low=MIOU_LOW, high=MIOU_HIGH, points=18))
     record_property("test_iou_per_class", [round(v, 4) for v in iou(matrix).tolist()])
     per_class = " ".join(f"{v:.2f}" for v in iou(matrix).tolist())
