@@ -127,7 +127,8 @@ def _regrade_set(regrade: bool | Collection[str], submissions: dict[str, Path]) 
     names = set(regrade)  # type: ignore[arg-type]
     unknown = sorted(names - set(submissions))
     if unknown:
-        close = difflib.get_close_matches(unknown[0], list(submissions), n=3)
+        folded = {name.casefold(): name for name in submissions}
+        close = [folded[c] for c in difflib.get_close_matches(unknown[0].casefold(), folded, n=3)]
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         raise GraderError(f"--regrade: no submission named {unknown[0]!r}{hint}")
     return names
