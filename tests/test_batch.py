@@ -165,7 +165,9 @@ def test_missing_data_refuses_to_start(tmp_path: Path, monkeypatch: pytest.Monke
 
     monkeypatch.setenv("COURSEDATA_DIR", str(tmp_path / "nodata"))
     monkeypatch.setenv("COURSEDATA_HIDDEN_DIR", str(tmp_path / "nohidden"))
-    with pytest.raises(GraderError, match=r"^cannot start: dataset images/.*run `grader data`"):
+    with pytest.raises(
+        GraderError, match=r"^cannot start: dataset images/train: missing.*run `grader data images`"
+    ):
         preflight(homeworks.get("hw1"), device="cpu", threads=1)
 
 

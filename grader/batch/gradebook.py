@@ -140,7 +140,7 @@ def gradebook_csv(rows: list[Row], columns: list[tuple[str, str, float]]) -> str
         [
             "student",
             "status",
-            f"score (max {max_total:g})",
+            f"score (max {max_total:g})" if columns else "score",
             "max_score",
             "graded_at",
             "seconds",

@@ -82,6 +82,7 @@ def plan(
     (True = everyone, or a collection of student names)."""
     chosen = _regrade_set(regrade, submissions)
     result = Plan(jobs=[])
+    journal.folder.mkdir(parents=True, exist_ok=True)  # jobs on other nodes check it exists
     for path, why in journal.scan()[1]:
         moved = journal.quarantine(path)
         result.corrupt.append(f"{why} (moved to {moved})")

@@ -88,13 +88,15 @@ def _check_datasets(names: list[str]) -> None:
     from grader.commands.data import hidden_seed
 
     seed = hidden_seed()
-    problems = [f"{name}: {p}" for name in names for p in coursedata.check(name, hidden_seed=seed)]
+    problems = [p for name in names for p in coursedata.check(name, hidden_seed=seed)]
     if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise GraderError(
-            f"cannot start: dataset {problems[0]}{more}; run `grader data` (or "
-            "`grader data --verify` to see every problem)"
+        first = problems[0] if "grader data" in problems[0] else f"{problems[0]}; run `grader data`"
+        more = (
+            f" (and {len(problems) - 1} more: `grader data --verify` lists them)"
+            if len(problems) > 1
+            else ""
         )
+        raise GraderError(f"cannot start: dataset {first}{more}")
 
 
 def _git_commit() -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import socket
 import subprocess
 import time
@@ -35,6 +36,7 @@ from grader.batch.local import Outcome
 from grader.batch.process import settle, start_job, tail
 from grader.batch.stop import Stop
 
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b")
 VANISHED_GRACE_S = 60.0  # squeue and the result file can lag each other this long
 
 
@@ -147,8 +149,7 @@ def _finished(handle: Any, job: Job, queue: dict[str, str] | None) -> str | None
         try:
             status = str(handle.result())
         except Exception as exc:  # noqa: BLE001 - the node failed: record it, go on
-            lines = [line for line in str(exc).splitlines() if line.strip()]
-            why = f"the Slurm task failed: {lines[-1][:200] if lines else type(exc).__name__}"
+            why = f"the Slurm task failed: {_exception_line(str(exc))}"
             status = settle(job, returncode=None, why=why)
         if status == "graded":
             _clean_logs(handle)
@@ -163,6 +164,13 @@ def _finished(handle: Any, job: Job, queue: dict[str, str] | None) -> str | None
         return None
     why = "the Slurm task left the queue without a result (cancelled, or the node failed)"
     return settle(job, returncode=None, why=why)
+
+
+def _exception_line(text: str) -> str:
+    """The line naming the exception in submitit's report (not its header or log paths)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    named = [line for line in lines if _EXCEPTION_LINE.match(line)]
+    return (named[-1] if named else lines[0] if lines else "no reason given")[:300]
 
 
 def _clean_logs(handle: Any) -> None:
