@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import json
-import re
-from dataclasses import asdict, dataclass
+import uuid
+from collections.abc import Collection
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from grader.batch.journal import Journal
+from grader.batch.journal import FAILED, CorruptEntry, Journal, journal_key
 from grader.errors import GraderError
 from grader.homeworks import Homework
 
-_STUDENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
+DEFAULT_MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,12 @@ class Job:
     device: str | None = None
     threads: int = 1
     time_limit_s: float = 1800.0  # the whole grading of one submission
+    attempt: int = 1  # 2 = the first retry after a grader-side failure
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def key(self) -> str:
+        return journal_key(self.student)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -44,32 +52,18 @@ class Job:
             suite_dir=Path(self.suite_dir),
         )
 
+    def paths(self) -> list[Path]:
+        """Every path the job reads or writes: all must exist on the node that runs it."""
+        return [Path(p) for p in (self.submission, self.journal, self.starter_dir, self.suite_dir)]
 
-def find_submissions(folder: Path) -> dict[str, Path]:
-    """Student name -> submission: each folder or .zip directly inside `folder`."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise GraderError(f"submissions folder {folder} does not exist")
-    found: dict[str, Path] = {}
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith(".") or entry.is_symlink():
-            continue
-        if entry.is_dir():
-            name = entry.name
-        elif entry.suffix == ".zip" and entry.is_file():
-            name = entry.stem
-        else:
-            continue
-        if not _STUDENT_NAME.match(name):
-            raise GraderError(
-                f"submission {entry.name!r}: rename it using letters, digits and . _ @ + - only"
-            )
-        if name in found:
-            raise GraderError(f"two submissions for {name!r}: {found[name].name} and {entry.name}")
-        found[name] = entry
-    if not found:
-        raise GraderError(f"no submissions (folders or .zip files) in {folder}")
-    return found
+
+@dataclass
+class Plan:
+    jobs: list[Job]
+    graded: list[str] = field(default_factory=list)  # done: graded or rejected
+    retrying: list[str] = field(default_factory=list)  # grader-side failures, tried again
+    gave_up: list[str] = field(default_factory=list)  # failed max_attempts times
+    corrupt: list[str] = field(default_factory=list)  # "file: why -> moved to ..."
 
 
 def plan(
@@ -77,25 +71,65 @@ def plan(
     submissions: dict[str, Path],
     journal: Journal,
     *,
-    regrade: bool = False,
+    regrade: bool | Collection[str] = False,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     device: str | None = None,
     threads: int = 1,
     time_limit_s: float = 1800.0,
-) -> list[Job]:
-    """The jobs still to run: every submission not yet in the journal (all with `regrade`)."""
-    return [
-        Job(
-            student=student,
-            submission=str(path.resolve()),
-            journal=str(journal.folder.resolve()),
-            homework=homework.name,
-            package=homework.package,
-            starter_dir=str(homework.starter_dir.resolve()),
-            suite_dir=str(homework.suite_dir.resolve()),
-            device=device,
-            threads=threads,
-            time_limit_s=time_limit_s,
+) -> Plan:
+    """The jobs this run needs: submissions not in the journal, grader-side failures with
+    attempts left, corrupt entries (moved aside first), and those chosen by `regrade`
+    (True = everyone, or a collection of student names)."""
+    chosen = _regrade_set(regrade, submissions)
+    result = Plan(jobs=[])
+    journal.folder.mkdir(parents=True, exist_ok=True)  # jobs on other nodes check it exists
+    for path, why in journal.scan()[1]:
+        moved = journal.quarantine(path)
+        result.corrupt.append(f"{why} (moved to {moved})")
+    for student, submission in submissions.items():
+        try:
+            entry = journal.read(student)
+        except CorruptEntry as exc:  # e.g. removed between scan and read by hand
+            result.corrupt.append(str(exc))
+            entry = None
+        attempt = 1
+        if entry is not None and student not in chosen:
+            if entry.status != FAILED:
+                result.graded.append(student)
+                continue
+            if entry.attempts >= max_attempts:
+                result.gave_up.append(student)
+                continue
+            result.retrying.append(student)
+            attempt = entry.attempts + 1
+        result.jobs.append(
+            Job(
+                student=student,
+                submission=str(submission.resolve()),
+                journal=str(journal.folder.resolve()),
+                homework=homework.name,
+                package=homework.package,
+                starter_dir=str(homework.starter_dir.resolve()),
+                suite_dir=str(homework.suite_dir.resolve()),
+                device=device,
+                threads=threads,
+                time_limit_s=time_limit_s,
+                attempt=attempt,
+            )
         )
-        for student, path in submissions.items()
-        if regrade or not journal.has(student)
-    ]
+    return result
+
+
+def _regrade_set(regrade: bool | Collection[str], submissions: dict[str, Path]) -> set[str]:
+    if regrade is True:
+        return set(submissions)
+    if not regrade:
+        return set()
+    names = set(regrade)  # type: ignore[arg-type]
+    unknown = sorted(names - set(submissions))
+    if unknown:
+        folded = {name.casefold(): name for name in submissions}
+        close = [folded[c] for c in difflib.get_close_matches(unknown[0].casefold(), folded, n=3)]
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise GraderError(f"--regrade: no submission named {unknown[0]!r}{hint}")
+    return names

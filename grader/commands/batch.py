@@ -8,16 +8,19 @@ from pathlib import Path
 
 from grader.errors import GraderError
 
+EXIT_STOPPED = 130
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "batch",
-        help="grade a folder of submissions into a gradebook, feedback and plots",
+        help="grade a folder of submissions into a gradebook, feedback and a report",
         description=(
-            "Grade every folder or .zip in SUBMISSIONS (one per student, named after the "
-            "student) with the hidden suite of HW. Results are committed per submission to "
-            "OUT/journal, so an interrupted run resumes where it stopped; then OUT gets "
-            "gradebook.csv, feedback/<student>.txt and plots/."
+            "Grade every folder, .zip or .tar.gz in SUBMISSIONS (one per student, named after "
+            "the student) with the hidden suite of HW. Results are committed per submission "
+            "to OUT/journal, so a stopped run resumes where it stopped and retries what failed "
+            "on the grader's side; then OUT gets gradebook.csv, import-canvas.csv, "
+            "import-gradescope.csv, feedback/, plots/ and report.html."
         ),
     )
     parser.add_argument("homework", metavar="HW")
@@ -34,11 +37,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--threads",
         type=int,
         default=None,
-        help="torch threads per submission (default: the grader's default)",
+        help="torch threads per submission (default: cores / jobs locally, --cpus on Slurm)",
     )
     parser.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
     parser.add_argument(
-        "--regrade", action="store_true", help="grade again submissions already in the journal"
+        "--regrade",
+        nargs="*",
+        metavar="STUDENT",
+        default=None,
+        help="grade again: the named students, or everyone when no name is given",
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=3,
+        metavar="N",
+        help="tries per submission for grader-side failures (killed, out of memory, "
+        "cancelled, missing data) across reruns (default: 3)",
     )
     parser.add_argument(
         "--job-timeout",
@@ -47,58 +62,85 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="stop grading one submission after S seconds (default: 1800)",
     )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=None,
+        metavar="S",
+        help="stop the whole run after S seconds, keeping what finished (default: none)",
+    )
     parser.add_argument("--no-plots", action="store_true", help="skip the summary plots")
-    slurm = parser.add_argument_group("Slurm (through submitit)")
+    slurm = parser.add_argument_group("Slurm (through submitit; needs a shared filesystem)")
     slurm.add_argument("--slurm", action="store_true", help="run the jobs as a Slurm array")
     slurm.add_argument("--partition", help="Slurm partition")
-    slurm.add_argument("--time-min", type=int, default=40, help="minutes per job (default: 40)")
-    slurm.add_argument("--gpus", type=int, default=0, help="GPUs per job (default: 0)")
-    slurm.add_argument("--cpus", type=int, default=2, help="CPUs per job (default: 2)")
+    slurm.add_argument("--time-min", type=int, default=40, help="minutes per task (default: 40)")
+    slurm.add_argument("--gpus", type=int, default=0, help="GPUs per task (default: 0)")
+    slurm.add_argument("--cpus", type=int, default=2, help="CPUs per task (default: 2)")
+    slurm.add_argument("--mem-gb", type=float, default=8, help="memory per task (default: 8)")
+    slurm.add_argument(
+        "--parallel",
+        type=int,
+        default=64,
+        metavar="N",
+        help="array tasks running at once (Slurm's %%N; default: 64)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from grader import homeworks
-    from grader.batch import Journal, find_submissions, plan, run_local, run_slurm, summarise
+    from grader.batch.run import run_batch
+    from grader.batch.slurm import SlurmOptions
 
-    if args.jobs < 1:
-        raise GraderError(f"--jobs must be at least 1, got {args.jobs}")
+    for name, value in (
+        ("--jobs", args.jobs),
+        ("--max-attempts", args.max_attempts),
+        ("--parallel", args.parallel),
+        ("--cpus", args.cpus),
+    ):
+        if value < 1:
+            raise GraderError(f"{name} must be at least 1, got {value}")
     hw = homeworks.get(args.homework)
-    if not hw.has_hidden_suite:
-        raise GraderError(f"homework {hw.name} has no hidden suite in {hw.suite_dir}")
-    out = args.out or Path("runs") / hw.name
-    journal = Journal(out / "journal")
-    submissions = find_submissions(args.submissions)
-    threads = args.threads or (args.cpus if args.slurm else _default_threads(args.jobs))
-    jobs = plan(
+    slurm = None
+    if args.slurm:
+        slurm = SlurmOptions(
+            partition=args.partition,
+            time_min=args.time_min,
+            cpus=args.cpus,
+            gpus=args.gpus,
+            mem_gb=args.mem_gb,
+            parallel=args.parallel,
+        )
+    result = run_batch(
         hw,
-        submissions,
-        journal,
-        regrade=args.regrade,
+        args.submissions,
+        out=args.out or Path("runs") / hw.name,
+        jobs=args.jobs,
+        threads=args.threads or (args.cpus if args.slurm else _default_threads(args.jobs)),
         device=args.device,
-        threads=threads,
-        time_limit_s=args.job_timeout,
+        regrade=True if args.regrade == [] else (args.regrade or False),
+        max_attempts=args.max_attempts,
+        job_timeout_s=args.job_timeout,
+        deadline_s=args.deadline,
+        slurm=slurm,
+        plots=not args.no_plots,
     )
-    print(
-        f"{len(submissions)} submissions, {len(submissions) - len(jobs)} already graded, "
-        f"{len(jobs)} to grade"
-    )
-    if jobs and args.slurm:
-        params = {
-            "timeout_min": args.time_min,
-            "cpus_per_task": args.cpus,
-            "gpus_per_node": args.gpus,
-            "slurm_partition": args.partition,
-        }
-        run_slurm(jobs, log_folder=out / "slurm", slurm={k: v for k, v in params.items() if v})
-    elif jobs:
-        run_local(jobs, workers=args.jobs)
-    summary = summarise(journal, out, plots=not args.no_plots)
-    print(f"{summary.graded} graded, {summary.errors} not graded, mean score {summary.mean_score}")
+    summary, outcome = result.summary, result.outcome
+    counts = ", ".join(f"{n} {status}" for status, n in summary.counts.items() if n)
+    mean = "" if summary.mean_score is None else f", mean score {summary.mean_score}"
+    print(f"{counts}{mean}")
     print(f"gradebook: {summary.gradebook}")
+    print(f"imports:   {', '.join(str(p) for p in summary.exports)}")
+    print(f"report:    {summary.report}")
     print(f"feedback:  {summary.feedback_dir}/")
-    for plot in summary.plots:
-        print(f"plot:      {plot}")
+    for line in summary.corrupt:
+        print(f"unreadable journal entry (the next run regrades it): {line}")
+    if outcome.stopped:
+        print(
+            f"stopped: {outcome.stopped}; {len(outcome.unfinished)} not graded yet. "
+            "Run the same command again to continue."
+        )
+        return EXIT_STOPPED
     return 0
 
 
