@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -45,8 +46,29 @@ class Selection:
 # -- running one command ---------------------------------------------------------------------
 
 
-def _timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
-    """Wall seconds of `cmd`; a failing command raises with its last line of output."""
+@dataclass(frozen=True)
+class Timing:
+    wall_s: float
+    cpu_s: float  # user + system time of the command and every process it waited for
+
+    def __add__(self, other: Timing) -> Timing:
+        return Timing(self.wall_s + other.wall_s, self.cpu_s + other.cpu_s)
+
+    def __mul__(self, factor: float) -> Timing:
+        return Timing(self.wall_s * factor, self.cpu_s * factor)
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> Timing:
+    """Wall and CPU seconds of `cmd`; a failing command raises with its last line of output.
+
+    CPU time counts only this command's processes, so on a shared machine it moves far
+    less with the other users' load than the wall clock does."""
+    cpu = _children_cpu_s()
     start = time.perf_counter()
     proc = subprocess.run(
         cmd,
@@ -57,11 +79,11 @@ def _timed(cmd: list[str], env: dict[str, str] | None = None) -> float:
         timeout=RUN_LIMIT_S,
         check=False,
     )
-    seconds = time.perf_counter() - start
+    timing = Timing(time.perf_counter() - start, _children_cpu_s() - cpu)
     if proc.returncode != 0:
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-1:] or ["no output"]
         raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {proc.returncode}: {tail[0]}")
-    return seconds
+    return timing
 
 
 def _pytest_env(sel: Selection, record: Path | None) -> dict[str, str]:
@@ -97,7 +119,7 @@ def _pytest_args(sel: Selection, targets: list[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class PytestRun:
-    wall_s: float
+    timing: Timing
     tests_s: float  # setup + call + teardown of every test, as pytest measured them
     nodeids: list[str]
 
@@ -107,17 +129,17 @@ def run_pytest(sel: Selection, tmp: Path, *, forked: bool) -> PytestRun:
     args = _pytest_args(sel, [str(sel.hw.suite_dir), "-k", sel.keyword])
     if forked:
         args += ["-p", "pytest_forked", "--forked"]
-    wall = _timed([sys.executable, "-m", "pytest", *args], _pytest_env(sel, record))
+    timing = _timed([sys.executable, "-m", "pytest", *args], _pytest_env(sel, record))
     tests = json.loads(record.read_text())["tests"]
     calls = [t for t in tests if t["when"] == "call"]
     failed = [t["nodeid"] for t in tests if t["outcome"] != "passed"]
     if failed or not calls:
         raise RuntimeError(f"the reference of {sel.hw.name} did not pass {failed or 'any test'}")
-    return PytestRun(wall, sum(t["seconds"] for t in tests), [t["nodeid"] for t in calls])
+    return PytestRun(timing, sum(t["seconds"] for t in tests), [t["nodeid"] for t in calls])
 
 
-def run_engine(sel: Selection, tmp: Path, expected: int) -> tuple[float, float]:
-    """(wall s of `grader grade`, s inside grade()) for the selection, on the CPU."""
+def run_engine(sel: Selection, tmp: Path, expected: int) -> tuple[Timing, float]:
+    """(timing of `grader grade`, wall s inside grade()) for the selection, on the CPU."""
     out = tmp / f"{sel.hw.name}-engine.json"
     cmd = [
         sys.executable,
@@ -133,7 +155,7 @@ def run_engine(sel: Selection, tmp: Path, expected: int) -> tuple[float, float]:
         "--json",
         str(out),
     ]
-    wall = _timed(cmd)
+    timing = _timed(cmd)
     report = json.loads(out.read_text())
     lost = [t["name"] for t in report["tests"] if t["score"] < t["max_score"]]
     if lost or len(report["tests"]) != expected:
@@ -141,17 +163,17 @@ def run_engine(sel: Selection, tmp: Path, expected: int) -> tuple[float, float]:
             f"the engine ran {len(report['tests'])} of {expected} tests of "
             f"{sel.hw.name}; points lost in {lost}"
         )
-    return wall, float(report["execution_time"])
+    return timing, float(report["execution_time"])
 
 
-def run_subprocesses(sel: Selection, nodeids: list[str], sample_size: int) -> tuple[float, int]:
-    """Seconds for all tests, one fresh `python -c` each, from an even sample of them;
-    and how many were run."""
+def run_subprocesses(sel: Selection, nodeids: list[str], sample_size: int) -> tuple[Timing, int]:
+    """Time for all tests, one fresh `python -c` each, scaled up from an even sample of
+    them; and how many were run."""
     step = max(1, -(-len(nodeids) // sample_size))
     sample = nodeids[::step]
     env = _pytest_env(sel, None)
-    total = 0.0
+    total = Timing(0.0, 0.0)
     for nodeid in sample:
         target = str(sel.hw.suite_dir / nodeid)
-        total += _timed([sys.executable, "-c", _PYTHON_C, *_pytest_args(sel, [target])], env)
-    return total * len(nodeids) / len(sample), len(sample)
+        total = total + _timed([sys.executable, "-c", _PYTHON_C, *_pytest_args(sel, [target])], env)
+    return total * (len(nodeids) / len(sample)), len(sample)
