@@ -4,8 +4,9 @@ The reference's `train()` runs unchanged on the course data; a global optimizer 
 times each step and stops the run after a few. At the last warm-up step the same hooks
 note the model (the module whose parameters the optimizer updates) and the inputs it
 was called with; the bare loop then repeats forward, backward and the same optimizer's
-step on those tensors. The difference is everything else the reference does per step:
-loading and augmenting batches, the loss, the scheduler, logging.
+step on those tensors, with a stand-in loss that costs what a cross-entropy does (a
+log-sum-exp over dimension 1). The difference is everything else the reference does per
+step: loading and augmenting batches, any loss dearer than that, the scheduler, logging.
 """
 
 from __future__ import annotations
@@ -85,6 +86,12 @@ class _Recorder:
             handle.remove()
 
 
+def _stand_in_loss(output: torch.Tensor) -> torch.Tensor:
+    """A scalar as dear as a cross-entropy: log-sum-exp over the class dimension (1)."""
+    output = output.float()
+    return output.logsumexp(dim=1).mean() if output.dim() >= 2 else output.mean()
+
+
 def _first_tensor(output: Any) -> torch.Tensor:
     if isinstance(output, torch.Tensor):
         return output
@@ -132,14 +139,14 @@ class _Interleaved:
         self._resumed = time.perf_counter()
 
     def _bare_step(self) -> float:
-        """forward, a mean as the loss, backward, the optimizer's step: seconds."""
+        """forward, the stand-in loss, backward, the optimizer's step: seconds."""
         assert self._copy is not None
         model, optimizer, args = self._copy
         self._in_bare = True
         start = time.perf_counter()
         try:
             optimizer.zero_grad()
-            _first_tensor(model(*args)).float().mean().backward()
+            _stand_in_loss(_first_tensor(model(*args))).backward()
             # the class's step: an LR scheduler patches the instance's, bound to the original
             type(optimizer).step(optimizer)
         finally:
