@@ -110,11 +110,6 @@ def four_ways(name: str, tmp: Path) -> tuple[list[Figure], PytestRun]:
         figures += [
             row("(a) zygote start alone (2nd interpreter imports torch)", zygote_s),
             row("(a) grade() with the zygote already started", warm_s),
-            row(
-                "(a) warm grade() beyond (b)'s tests, per test",
-                1e3 * (warm_s - b.tests_s) / n,
-                "ms",
-            ),
         ]
     return figures, b
 
