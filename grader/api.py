@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader import homeworks, sandbox
-from grader.engine.plugin import GraderPlugin
+from grader.engine.plugin import GraderPlugin, GradingListener
 from grader.engine.session import GradingSession
 from grader.engine.submission import locate_submission
 from grader.errors import GraderError
@@ -37,11 +37,13 @@ def grade(
     keyword: str | None = None,
     verbose: bool = False,
     threads: int | None = None,
+    listener: GradingListener | None = None,
 ) -> GradeReport:
     """Grade one submission (a folder holding `<pkg>/`, the package folder, or a .zip).
 
-    `keyword` is a pytest -k expression selecting hidden tests. Bad input (an unknown
-    homework, a missing path, a corrupt zip) raises a one-line `GraderError`.
+    `keyword` is a pytest -k expression selecting hidden tests. `listener` hears of the
+    planned tests and of each result as it is made. Bad input (an unknown homework, a
+    missing path, a corrupt zip) raises a one-line `GraderError`.
     """
     start = time.monotonic()
     hw = homework if isinstance(homework, Homework) else homeworks.get(homework)
@@ -56,7 +58,7 @@ def grade(
     with tempfile.TemporaryDirectory(prefix="grader-") as tmp:
         root = locate_submission(submission, hw, Path(tmp) / "submission")
         session = GradingSession(hw, root, device=device, threads=threads)
-        plugin = GraderPlugin(session)
+        plugin = GraderPlugin(session, listener)
         try:
             _run_suite(hw, plugin, keyword)
         finally:
@@ -68,6 +70,9 @@ def grade(
         device=device,
         leaderboard=plugin.leaderboard,
     )
+    if any(t.extra_data.get("grader_side") for t in report.tests):
+        # Gradescope does not count such a run against the student's submission limit.
+        report.extra_data["autograder_error"] = True
     report.output = "\n".join(_header(device, threads, verbose) + session.notes)
     report.execution_time = round(time.monotonic() - start, 3)
     return report

@@ -24,6 +24,16 @@ class StudentCodeError(Exception):
         self.detail = detail  # longer text for -v: the student's own traceback
 
 
+class GraderSideFailure(StudentCodeError):
+    """A test could not be completed for a reason that is not the student's: the grading
+    machine was overloaded, PyTorch itself crashed. The test scores 0 like any failure (the
+    work was not seen), but the result is marked as the grader's problem
+    (`extra_data["grader_side"]`, and `autograder_error` on the run) so that it does not
+    count against the student's submissions and staff know to regrade."""
+
+    grader_side = True
+
+
 class NotImplementedYet(StudentCodeError):
     """A starter stub raised NotImplementedError."""
 

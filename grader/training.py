@@ -12,15 +12,19 @@
 
 The student's train entry point runs in its own sandboxed worker with the public data
 root, the device, its budget in seconds (reference units converted by this machine's
-calibration) and a fresh log directory. The parent times the call on the wall clock and
-kills the worker past the budget plus 10 % grace plus a small start-up slack.
+calibration) and a fresh log directory. On a CPU the budget is CPU time of the worker's
+process tree, which other processes on a busy machine cannot spend; on a GPU it is wall
+time. The parent kills the worker past the budget plus 10 % grace plus a small start-up
+slack. Evaluation (`predict` on a split) is charged to the same budget: a model cannot
+buy more training by working inside `predict`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -29,7 +33,7 @@ import numpy as np
 import torch
 
 from grader.engine.remote import RemoteModule, RemoteObject, RemotePackage
-from grader.errors import InvalidValue, StudentCodeError, WorkerTimeout
+from grader.errors import GraderSideFailure, InvalidValue, StudentCodeError, WorkerTimeout
 from grader.timing import Calibration, calibrate, device_type
 
 __all__ = [
@@ -49,7 +53,9 @@ GRACE = 0.10  # past the budget by more than this fraction, training is stopped
 # the first torch.optim import (about 1.5 s), the CUDA context and cuDNN set-up.
 STARTUP_SLACK_S = {"cpu": 2.0, "mps": 5.0, "cuda": 10.0}
 IMPORT_LIMIT_S = 60.0  # importing the student's train module, before the clock starts
-EVAL_UNITS = 60.0  # reference units allowed for one evaluation pass over a split
+# Reference units every evaluation pass may use on top of what is left of the training
+# budget: the references' forward passes over a test split cost 0.1-2 units.
+EVAL_UNITS = 10.0
 # dataset -> the file stem of its targets, as coursedata lays them out (contracts section 4)
 TARGET_STEMS = {"images": "labels", "segmentation": "masks", "sequences": "tokens"}
 INPUT_STEMS = {"images": "images", "segmentation": "images", "sequences": "tokens"}
@@ -57,6 +63,11 @@ INPUT_STEMS = {"images": "images", "segmentation": "images", "sequences": "token
 
 class TrainingFailed(StudentCodeError):
     """Training did not produce a model; every test that needs it scores 0 with this."""
+
+
+class TrainingStopped(GraderSideFailure):
+    """Training was stopped for a reason that is not the student's (an overloaded machine):
+    every test that needs the model scores 0 and the run is marked for a regrade."""
 
 
 class Session(Protocol):
@@ -79,18 +90,24 @@ class TrainingStats:
     device: str
     threads: int
     budget_units: float
-    budget_s: float  # what the student's code was told (time_budget_s)
-    limit_s: float  # when the worker is killed: budget + grace + start-up slack
+    budget_s: float  # what the student's code was told (time_budget_s), in `unit`
+    limit_s: float  # when the worker is killed: budget + grace + start-up slack, in `unit`
     speed: float  # this machine against the reference
-    time_used_s: float | None = None
+    unit: str = "s"  # "CPU s" (CPU time of the worker's tree) or "s" (wall time, GPUs)
+    time_used_s: float | None = None  # of `train`, in `unit`
+    wall_s: float | None = None  # of `train`, on the clock
+    eval_used_s: float | None = None  # every evaluation pass since, in `unit`
     peak_memory_mb: float | None = None
     peak_memory_source: str = ""  # "VmHWM" (resident set of the worker) or "" if unknown
     eval_samples_per_s: float | None = None
 
     def summary(self) -> str:
-        """ "training used 12.3 s of its 48 s budget; peak memory 812 MB"."""
+        """ "training used 12.3 CPU s of its 48 CPU s budget (8.1 s on the clock); peak
+        memory 812 MB"."""
         used = "?" if self.time_used_s is None else f"{self.time_used_s:.1f}"
-        text = f"training used {used} s of its {_fmt(self.budget_s)} s budget"
+        text = f"training used {used} {self.unit} of its {_fmt(self.budget_s)} {self.unit} budget"
+        if self.wall_s is not None and self.unit != "s":
+            text += f" ({self.wall_s:.1f} s on the clock)"
         if self.peak_memory_mb is not None:
             text += f"; peak memory {self.peak_memory_mb:.0f} MB"
         if self.eval_samples_per_s is not None:
@@ -106,6 +123,7 @@ class TrainingStats:
 class TrainedModel:
     model: RemoteModule | None  # in the training worker, None when training failed
     failure: str | None  # student-facing reason, None on success
+    failure_is_grader_side: bool = field(default=False, init=False)  # e.g. overloaded machine
     log_dir: Path
     stats: TrainingStats
     data_dir: Path
@@ -122,8 +140,34 @@ class TrainedModel:
         if record_property is not None:
             record_property("training", self.stats.as_extra_data())
         if self.model is None:
+            if self.failure_is_grader_side:
+                raise TrainingStopped(self.failure or "training was stopped by the grader")
             raise TrainingFailed(self.failure or "training did not produce a model")
         return self.model
+
+    @contextlib.contextmanager
+    def charged(self) -> Iterator[None]:
+        """Calls inside the block (evaluation passes) are charged to the training budget:
+        they may use what `train` left of it plus EVAL_UNITS; the cost lands in
+        `stats.eval_used_s`."""
+        worker = self.worker
+        if worker is None:
+            raise TrainingFailed("the training worker was closed before evaluation")
+        calibration = calibration_for(self.stats.device, self.stats.threads)
+        spent = (self.stats.time_used_s or 0.0) + (self.stats.eval_used_s or 0.0)
+        allowance = max(self.stats.limit_s - spent, 0.0) + calibration.seconds(EVAL_UNITS)
+        client = worker.client
+        try:
+            if calibration.charges_cpu_time:
+                with client.time_limit(allowance / max(1, self.stats.threads), cpu_s=allowance):
+                    yield
+            else:
+                with client.time_limit(allowance):
+                    yield
+        finally:
+            used = client.last_usage.cpu_s if calibration.charges_cpu_time else None
+            used = client.last_usage.wall_s if used is None else used
+            self.stats.eval_used_s = (self.stats.eval_used_s or 0.0) + used
 
     def close(self) -> None:
         if self.worker is not None:
@@ -144,9 +188,9 @@ def calibration_for(device: str, threads: int) -> Calibration:
 
 
 def budget_note(budget_s: float, calibration: Calibration) -> str:
-    """ "training budget 48 s on cpu (this machine does 0.80x reference)"."""
+    """ "training budget 48 CPU s on cpu (this machine does 0.80x reference)"."""
     note = (
-        f"training budget {_fmt(budget_s)} s on {calibration.device} "
+        f"training budget {_fmt(budget_s)} {calibration.unit} on {calibration.device} "
         f"(this machine does {calibration.speed:.2f}x reference"
     )
     if calibration.speed > calibration.budget_speed:
@@ -175,6 +219,7 @@ def train_student(
         budget_s=budget_s,
         limit_s=budget_s * (1 + GRACE) + slack,
         speed=calibration.speed,
+        unit=calibration.unit,
     )
     session.note(budget_note(budget_s, calibration))
     log_dir = session.exchange_dir()
@@ -187,10 +232,15 @@ def train_student(
     except StudentCodeError as exc:
         trained.failure = exc.student_message
         return _failed(trained)
+    client = trained.worker.client
+    if calibration.charges_cpu_time:
+        # The wall-clock backstop assumes no parallel speed-up at all: generous on purpose.
+        limit = client.time_limit(stats.limit_s, cpu_s=stats.limit_s)
+    else:
+        limit = client.time_limit(stats.limit_s)
     try:
-        start = time.monotonic()
         try:
-            with trained.worker.time_limit(stats.limit_s):
+            with limit:
                 model = function(
                     data_dir=str(session.data_dir),
                     device=session.device,
@@ -199,13 +249,23 @@ def train_student(
                     log_dir=str(log_dir),
                 )
         finally:
-            stats.time_used_s = time.monotonic() - start
+            usage = client.last_usage
+            stats.wall_s = usage.wall_s
+            stats.time_used_s = usage.cpu_s if calibration.charges_cpu_time else usage.wall_s
             _record_peak_memory(trained)
+    except GraderSideFailure as exc:
+        trained.failure = f"training could not finish: {exc.student_message}"
+        trained.failure_is_grader_side = True
+        return _failed(trained)
     except WorkerTimeout as exc:
-        trained.failure = (
-            f"training took longer than its budget: {_fmt(budget_s)} s allowed "
-            f"(+{GRACE:.0%} grace), stopped after {_fmt(exc.elapsed_s)} s"
-        )
+        used = stats.time_used_s
+        if used is not None and used > stats.limit_s:
+            trained.failure = (
+                f"training took longer than its budget: {_fmt(budget_s)} {stats.unit} allowed "
+                f"(+{GRACE:.0%} grace), stopped after {_fmt(used)} {stats.unit}"
+            )
+        else:
+            trained.failure = f"training was stopped: {exc.student_message}"
         return _failed(trained)
     except StudentCodeError as exc:
         trained.failure = exc.student_message
@@ -309,14 +369,10 @@ def predict_split(
     the number of inputs; callers check the rest of the shape.
     """
     model = trained.require()
-    worker = trained.worker
-    if worker is None:
-        raise TrainingFailed("the training worker was closed before evaluation")
     inputs = _load_array(trained.data_dir / dataset / f"{split}_{_stem(INPUT_STEMS, dataset)}.npy")
-    calibration = calibration_for(trained.stats.device, trained.stats.threads)
     model.eval()
     start = time.monotonic()
-    with worker.time_limit(calibration.seconds(EVAL_UNITS)):
+    with trained.charged():
         predictions = model.predict(
             torch.from_numpy(inputs), batch_size=batch_size, scale=scale, output=output
         )

@@ -23,6 +23,7 @@ from helpers import Mutant, make_mutant
 from timing_toy import make_data, make_toy, shared_cache_dir, toy_environment
 
 from grader import training
+from grader.engine.client import CallUsage
 from grader.errors import GraderError, InvalidValue
 from grader.results import GradeReport
 from grader.timing import MAX_BUDGET_SPEEDUP, Calibration, calibrate, choose_device
@@ -100,6 +101,7 @@ def fake_measure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[tuple[
         return _fake_measurement(0.5 + 0.25 * len(calls))
 
     monkeypatch.setattr(calibration_module, "_measure_in_subprocess", measure)
+    monkeypatch.setattr(calibration_module, "_load_average", lambda: 0.1)  # a quiet machine
     return calls
 
 
@@ -143,6 +145,26 @@ def test_busy_calibration_is_measured_again_when_quiet(
     assert not quiet.from_cache and quiet.speed == 0.5 and len(fake_measure) == 2
 
 
+def test_quiet_calibration_is_checked_again_while_busy(
+    fake_measure: list[tuple[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy moment never gets a tighter budget than the quiet figure in the cache gives."""
+    quiet = calibrate("cpu", 2)  # speed 0.75, measured quiet
+    monkeypatch.setattr(
+        calibration_module, "_load_average", lambda: calibration_module._usable_cores() + 3.0
+    )
+    monkeypatch.setattr(
+        calibration_module,
+        "_measure_in_subprocess",
+        lambda device, threads: fake_measure.append((device, threads)) or _fake_measurement(0.6),
+    )
+    busy = calibrate("cpu", 2)
+    assert len(fake_measure) == 2 and busy.speed == 0.6  # slower now: the slower figure
+    assert busy.seconds(10) > quiet.seconds(10)
+    monkeypatch.setattr(calibration_module, "_load_average", lambda: 0.1)
+    assert calibrate("cpu", 2).speed == 0.75  # the cache kept the quiet measurement
+
+
 def test_corrupt_or_unwritable_cache_never_fails(
     fake_measure: list[tuple[str, int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -163,10 +185,17 @@ def test_corrupt_or_unwritable_cache_never_fails(
 
 
 def test_seconds_from_units() -> None:
+    """On a CPU a unit is UNIT_CPU_S CPU seconds at reference speed; on a GPU a wall second."""
+    from dataclasses import replace
+
     slow = _fake_measurement(0.5)
-    assert slow.seconds(10) == pytest.approx(20.0)
+    assert slow.charges_cpu_time and slow.unit == "CPU s"
+    assert slow.seconds(10) == pytest.approx(10 * calibration_module.UNIT_CPU_S / 0.5)
     fast = _fake_measurement(50.0)
-    assert fast.seconds(10) == pytest.approx(10 / MAX_BUDGET_SPEEDUP)
+    unit = calibration_module.UNIT_CPU_S
+    assert fast.seconds(10) == pytest.approx(10 * unit / MAX_BUDGET_SPEEDUP)
+    gpu = replace(_fake_measurement(0.5), device="cuda")
+    assert not gpu.charges_cpu_time and gpu.seconds(10) == pytest.approx(20.0)
     for bad in (0, -1, math.nan):
         with pytest.raises(ValueError, match="positive number of units"):
             slow.seconds(bad)
@@ -174,7 +203,7 @@ def test_seconds_from_units() -> None:
 
 def test_budget_note() -> None:
     assert training.budget_note(48.0, _fake_measurement(0.8)) == (
-        "training budget 48 s on cpu (this machine does 0.80x reference)"
+        "training budget 48 CPU s on cpu (this machine does 0.80x reference)"
     )
     note = training.budget_note(2.0, _fake_measurement(20.0))
     assert note.endswith("(this machine does 20.00x reference; budgets assume at most 5x)")
@@ -211,7 +240,14 @@ def test_real_calibration_depends_on_threads(
 # ---- a toy homework whose training can run past its budget ---------------------------------
 
 
-# Sleeps far longer than any budget a loaded machine could calibrate to for 1.5 units.
+# Computes, then sleeps, far longer than any budget for 1.5 units.
+SPINNER = Mutant(
+    "spinner",
+    "timetoy/train.py",
+    "    time.sleep(SLEEP_S)\n",
+    "    end = time.process_time() + 300\n    while time.process_time() < end:\n        pass\n",
+    ("trains",),
+)
 SLEEPY = Mutant("sleepy", "timetoy/train.py", "SLEEP_S = 0.0", "SLEEP_S = 300.0", ("trains",))
 NOT_A_MODEL = Mutant("not_a_model", "timetoy/train.py", "    return model\n", "    return 3\n", ())
 
@@ -227,7 +263,11 @@ def toy_reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     solution = root / "hw" / "solution"
     with toy_environment(tmp_path_factory.getbasetemp()):
         reports = {"solution": grade(homework, solution, device="cpu", threads=1)}
-        for mutant, keyword in ((SLEEPY, None), (NOT_A_MODEL, "trains_in_budget")):
+        for mutant, keyword in (
+            (SPINNER, None),
+            (SLEEPY, "trains_in_budget"),
+            (NOT_A_MODEL, "trains_in_budget"),
+        ):
             submission = make_mutant(solution, mutant, root / mutant.name)
             reports[mutant.name] = grade(
                 homework, submission, device="cpu", threads=1, keyword=keyword
@@ -247,8 +287,9 @@ def test_toy_solution_trains_within_budget(toy_reports: dict[str, GradeReport]) 
     stats = train_test.extra_data["training"]
     assert stats["device"] == "cpu" and stats["threads"] == 1 and stats["budget_units"] == 1.5
     assert 0 < stats["time_used_s"] <= stats["limit_s"] and stats["peak_memory_mb"] > 0
+    assert stats["unit"] == "CPU s" and stats["wall_s"] > 0
     assert re.search(
-        r"training budget \d+(\.\d)? s on cpu \(this machine does \d+\.\d\dx reference\)",
+        r"training budget \d+(\.\d)? CPU s on cpu \(this machine does \d+\.\d\dx reference\)",
         report.output,
     ), report.output
 
@@ -257,19 +298,27 @@ def test_toy_solution_trains_within_budget(toy_reports: dict[str, GradeReport]) 
 def test_toy_over_budget_scores_zero_but_other_tests_run(
     toy_reports: dict[str, GradeReport],
 ) -> None:
-    tests = _by_name(toy_reports["sleepy"])
+    tests = _by_name(toy_reports["spinner"])
     score, output = tests["training finishes within its budget"]
     assert score == 0
     match = re.search(
-        r"training took longer than its budget: (\d+(?:\.\d)?) s allowed \(\+10% grace\), "
-        r"stopped after (\d+(?:\.\d)?) s",
+        r"training took longer than its budget: (\d+(?:\.\d)?) CPU s allowed \(\+10% grace\), "
+        r"stopped after (\d+(?:\.\d)?) CPU s",
         output,
     )
     assert match, output
     allowed, stopped = float(match[1]), float(match[2])
-    assert allowed * 1.1 < stopped < 250  # killed, not waited for the 300 s sleep
+    assert allowed * 1.1 < stopped < allowed * 1.1 + 5  # stopped by its CPU time
     assert tests["test accuracy"][0] == 0 and "longer than its budget" in tests["test accuracy"][1]
     assert tests["the model gives one logit per class"][0] == 1  # needs no training: still runs
+
+
+@pytest.mark.slow
+def test_toy_that_sleeps_is_stopped_as_idle(toy_reports: dict[str, GradeReport]) -> None:
+    """Sleeping uses no CPU time: the wall-clock backstop stops it, and says why."""
+    score, output = _by_name(toy_reports["sleepy"])["training finishes within its budget"]
+    assert score == 0
+    assert output.startswith("training was stopped: timed out after") and "idle" in output, output
 
 
 @pytest.mark.slow
@@ -303,10 +352,24 @@ class _FakeModel:
         return self.answer
 
 
-class _FakeWorker:
-    def time_limit(self, seconds: float) -> contextlib.AbstractContextManager[None]:
+class _FakeClient:
+    """Stands in for the worker's WorkerClient: records the limits evaluation asked for."""
+
+    def __init__(self) -> None:
+        self.limits: list[tuple[float, float | None]] = []
+        self.last_usage = CallUsage(wall_s=0.5, cpu_s=0.8)
+
+    def time_limit(
+        self, seconds: float, *, cpu_s: float | None = None
+    ) -> contextlib.AbstractContextManager[None]:
         assert seconds > 0
+        self.limits.append((seconds, cpu_s))
         return contextlib.nullcontext()
+
+
+class _FakeWorker:
+    def __init__(self) -> None:
+        self.client = _FakeClient()
 
 
 def _trained_with(answer: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -334,6 +397,24 @@ def test_evaluate_classifier_scores_in_the_parent(
     assert isinstance(sent, torch.Tensor) and sent.dtype == torch.uint8  # pixels only
     assert tuple(sent.shape) == (48, 3, 64, 64)
     assert trained.stats.eval_samples_per_s is not None and trained.stats.eval_samples_per_s > 0
+
+
+def test_evaluation_is_charged_to_the_training_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What `train` left of its budget, plus a small allowance, is all predict may use: a
+    model cannot buy more training by working inside `predict`."""
+    trained, model = _trained_with(None, tmp_path, monkeypatch)
+    model.answer = torch.from_numpy(np.load(tmp_path / "hidden" / "images" / "test_labels.npy"))
+    trained.stats.time_used_s = 2.0  # of a 3.1 CPU s limit
+    training.evaluate_classifier(trained)
+    training.evaluate_classifier(trained)
+    client = trained.worker.client
+    allowance = training.calibration_for("cpu", 2).seconds(training.EVAL_UNITS)
+    first, second = (cpu for _seconds, cpu in client.limits)
+    assert first == pytest.approx(3.1 - 2.0 + allowance)
+    assert second == pytest.approx(3.1 - 2.0 - 0.8 + allowance)  # the first pass used 0.8
+    assert trained.stats.eval_used_s == pytest.approx(1.6)
 
 
 @pytest.mark.parametrize(

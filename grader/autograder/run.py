@@ -106,7 +106,7 @@ def _grade(root: Path, guard: ResultsGuard) -> dict[str, Any]:
             )
         from grader.api import grade
 
-        report = grade(homework, prepared.root)
+        report = grade(homework, prepared.root, listener=guard.progress)
 
     extra: dict[str, Any] = {RATE_LIMITED_KEY: False, "raw_score": report.score}
     if policy.late is not None and meta is not None:

@@ -7,18 +7,21 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import select
 import signal
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from grader import sandbox
 from grader.engine import protocol
+from grader.engine.usage import MachineLoad, TreeMeter, TreeUsage, machine_busy_fraction
 from grader.engine.zygote_client import Zygote
 from grader.errors import (
+    GraderSideFailure,
     InvalidValue,
     MissingAttribute,
     NotImplementedYet,
@@ -31,10 +34,61 @@ from grader.errors import (
 DEFAULT_TEST_TIMEOUT_S = 10.0
 EXIT_STATUS_WAIT_S = 3.0  # how long to wait for the zygote to report a dead worker's status
 CLOSE_GRACE_S = 2.0  # a closed worker that has not exited by then is killed
+# The wall clock is only a backstop against code that sleeps or blocks: a call is stopped
+# after BACKSTOP_FACTOR x its limit + BACKSTOP_SLACK_S, and earlier when it has been idle
+# (neither computing nor waiting for a CPU) for most of IDLE_GRACE_S past its limit.
+BACKSTOP_FACTOR = 3.0
+BACKSTOP_SLACK_S = 30.0
+IDLE_GRACE_S = 5.0
+IDLE_FRACTION = 0.1  # below this share of the wall clock spent computing, a call is idle
+# A call whose threads spent this share of the wall clock waiting for a CPU ran on an
+# overloaded machine: a backstop hit is then the grader's problem, not the student's.
+STARVED_FRACTION = 0.25
+BUSY_MACHINE_FRACTION = 0.9
+POLL_FIRST_S = 0.02  # the first CPU check; later ones back off to POLL_MAX_S
+POLL_MAX_S = 0.2
 
 
 def fmt_seconds(seconds: float) -> str:
     return f"{seconds:.0f}" if seconds >= 10 or float(seconds).is_integer() else f"{seconds:.1f}"
+
+
+@dataclass(frozen=True)
+class CallLimit:
+    """How long one call into the worker may run.
+
+    `seconds` is the limit as a suite states it: what the call may take on an idle machine.
+    With `cpu_s` set (CPU devices) the call is charged the CPU time of the worker's whole
+    process tree, which other processes on a busy machine cannot spend; the wall clock only
+    backs it up at `backstop_s`. Without it (GPU devices) `seconds` is a wall-clock limit.
+    """
+
+    seconds: float
+    cpu_s: float | None
+    backstop_s: float
+
+    @classmethod
+    def make(cls, seconds: float, *, threads: int | None, cpu_s: float | None = None) -> CallLimit:
+        """`threads` is None where CPU time is not the currency (GPU devices); otherwise a
+        call may use `seconds` of all its threads unless `cpu_s` says otherwise."""
+        if threads is None:
+            return cls(seconds=seconds, cpu_s=None, backstop_s=seconds)
+        cpu = cpu_s if cpu_s is not None else seconds * max(1, threads)
+        backstop = BACKSTOP_FACTOR * max(seconds, cpu / max(1, threads)) + BACKSTOP_SLACK_S
+        return cls(seconds, cpu, backstop)
+
+    def describe(self) -> str:
+        if self.cpu_s is None:
+            return f"{fmt_seconds(self.seconds)} s"
+        return f"{fmt_seconds(self.cpu_s)} s of CPU time"
+
+
+@dataclass
+class CallUsage:
+    """What the last call used: wall seconds and, where measured, CPU seconds of the tree."""
+
+    wall_s: float = 0.0
+    cpu_s: float | None = None
 
 
 class WorkerClient:
@@ -46,15 +100,23 @@ class WorkerClient:
         config: dict[str, Any],
         policy: sandbox.SandboxPolicy,
         timeout_s: float = DEFAULT_TEST_TIMEOUT_S,
+        *,
+        cpu_threads: int | None = None,
     ) -> None:
+        """`cpu_threads`: the worker's thread count where limits are charged in CPU time
+        (CPU devices), None where they are wall-clock limits (GPUs)."""
         self.zygote = zygote
         self.policy = policy
         self.timeout_s = float(timeout_s)
+        self.cpu_threads = cpu_threads
+        self.last_usage = CallUsage()
+        self._meter: TreeMeter | None = None
+        self._delay_start: float | None = None  # the tree's run delay early in this call
         self.output_cap = int(config.get("output_cap", 64 * 1024))
         self.output = ""  # the student's stdout/stderr, first `output_cap` characters
         self.output_dropped = 0  # bytes printed beyond the cap
         self._parent_dropped = 0
-        self._limits: list[float] = []
+        self._limits: list[CallLimit] = []
         self._failure: StudentCodeError | None = None
         self._closed = False
         self._pid: int | None = None
@@ -77,19 +139,28 @@ class WorkerClient:
     # -- time limits ---------------------------------------------------------------------
 
     @contextlib.contextmanager
-    def time_limit(self, seconds: float) -> Iterator[None]:
-        """Every call inside the block may run `seconds` (instead of the test's limit)."""
-        if not seconds > 0:
+    def time_limit(self, seconds: float, *, cpu_s: float | None = None) -> Iterator[None]:
+        """Every call inside the block may run `seconds` (instead of the test's limit).
+
+        On CPU devices that is charged as CPU time: `seconds` of every worker thread, or
+        `cpu_s` CPU seconds when given (a training budget from the calibration)."""
+        if not seconds > 0 or (cpu_s is not None and not cpu_s > 0):
             raise ValueError(f"time_limit needs a positive number of seconds, got {seconds!r}")
-        self._limits.append(float(seconds))
+        self._limits.append(CallLimit.make(float(seconds), threads=self.cpu_threads, cpu_s=cpu_s))
         try:
             yield
         finally:
             self._limits.pop()
 
     @property
+    def current_limit(self) -> CallLimit:
+        if self._limits:
+            return self._limits[-1]
+        return CallLimit.make(self.timeout_s, threads=self.cpu_threads)
+
+    @property
     def current_limit_s(self) -> float:
-        return self._limits[-1] if self._limits else self.timeout_s
+        return self.current_limit.seconds
 
     # -- requests ------------------------------------------------------------------------
 
@@ -113,27 +184,118 @@ class WorkerClient:
             raise ValueError(
                 f"cannot send the arguments of `{label}` to the worker: {exc}"
             ) from None
-        limit = self.current_limit_s
+        limit = self.current_limit
         start = time.monotonic()
+        deadline = start + limit.backstop_s
+        meter = self._tree_meter() if limit.cpu_s is not None else None
+        before = meter.sample() if meter is not None else None
+        load_before = MachineLoad.now()
+        self.last_usage = CallUsage()
+        self._delay_start = None
         try:
-            protocol.send_message(self._sock, {"op": op, "args": tree}, bufs, start + limit)
-            msg, rbufs = protocol.recv_message(self._sock, start + limit)
+            protocol.send_message(self._sock, {"op": op, "args": tree}, bufs, deadline)
+            if meter is not None and before is not None:
+                self._await_within_cpu(limit, meter, before, start, label)
+            msg, rbufs = protocol.recv_message(self._sock, deadline)
         except protocol.DeadlineExceeded:
-            self._fail(
-                WorkerTimeout(
-                    f"timed out after {fmt_seconds(limit)} s in `{label}`",
-                    limit,
-                    time.monotonic() - start,
-                )
-            )
+            self._fail(self._backstop_error(limit, label, start, before, load_before))
         except protocol.PeerClosed:
             self._fail(self._crash(label))
         except protocol.ProtocolError as exc:  # oversized or malformed
             self._fail(InvalidValue(f"`{label}` returned a value the grader cannot read ({exc})"))
+        self.last_usage.wall_s = time.monotonic() - start
+        if meter is not None and before is not None:
+            self.last_usage.cpu_s = meter.sample().cpu_s - before.cpu_s
         reply = self._check_reply(msg, label)
         if "error" in reply:
             raise _student_error(reply["error"], label)
         return protocol.decode(reply["ok"], rbufs, make_handle=make_handle)
+
+    # -- CPU-time accounting -------------------------------------------------------------
+
+    def _tree_meter(self) -> TreeMeter:
+        if self._meter is None:
+            self._meter = TreeMeter(self.pid)
+        return self._meter
+
+    def _await_within_cpu(
+        self, limit: CallLimit, meter: TreeMeter, before: TreeUsage, start: float, label: str
+    ) -> None:
+        """Wait until the answer starts to arrive, charging the tree's CPU time meanwhile.
+
+        Returns when the socket is readable (an answer, or EOF when the worker died); kills
+        the worker past its CPU limit or when it has sat idle well past its limit."""
+        assert limit.cpu_s is not None
+        poller = select.poll()
+        poller.register(self._sock, select.POLLIN | select.POLLHUP | select.POLLERR)
+        interval = POLL_FIRST_S
+        while True:
+            remaining = start + limit.backstop_s - time.monotonic()
+            if remaining <= 0:
+                return  # recv_message raises DeadlineExceeded: the backstop
+            if poller.poll(1000 * min(interval, remaining)):
+                return
+            interval = min(2 * interval, POLL_MAX_S)
+            now = meter.sample()
+            used = now.cpu_s - before.cpu_s
+            self.last_usage.cpu_s = used
+            if used > limit.cpu_s:
+                self._fail(
+                    WorkerTimeout(
+                        f"timed out after {fmt_seconds(limit.cpu_s)} s of CPU time in `{label}`",
+                        limit.cpu_s,
+                        time.monotonic() - start,
+                    )
+                )
+            if self._delay_start is None:  # the first check: the call is not a quick one
+                self._delay_start = meter.sample(with_delay=True).run_delay_s
+            wall = time.monotonic() - start
+            if wall > limit.seconds + IDLE_GRACE_S and interval >= POLL_MAX_S:
+                waited = meter.sample(with_delay=True).run_delay_s - self._delay_start
+                if used + waited < IDLE_FRACTION * wall:
+                    self._fail(
+                        WorkerTimeout(
+                            f"timed out after {fmt_seconds(wall)} s in `{label}`: your code "
+                            f"was idle (sleeping or blocked), it computed for only "
+                            f"{used:.1f} s",
+                            limit.seconds,
+                            wall,
+                        )
+                    )
+
+    def _backstop_error(
+        self,
+        limit: CallLimit,
+        label: str,
+        start: float,
+        before: TreeUsage | None,
+        load_before: MachineLoad | None,
+    ) -> StudentCodeError:
+        """The wall clock ran out: the student's fault, unless the machine was overloaded."""
+        wall = time.monotonic() - start
+        used, waited = self.last_usage.cpu_s, None
+        if before is not None and self._meter is not None:
+            now = self._meter.sample(with_delay=True)
+            used = now.cpu_s - before.cpu_s
+            if self._delay_start is not None:
+                waited = now.run_delay_s - self._delay_start
+        starved = _machine_overloaded(load_before, MachineLoad.now(), waited, wall)
+        if starved:
+            return GraderSideFailure(
+                f"the grading machine was overloaded: `{label}` got "
+                f"{'some' if used is None else f'only {used:.1f} s of'} CPU time in "
+                f"{fmt_seconds(wall)} s and was stopped. This is not your code's fault; "
+                "the course staff will regrade it (or resubmit)."
+            )
+        if limit.cpu_s is None:
+            text = f"timed out after {fmt_seconds(limit.seconds)} s in `{label}`"
+        else:
+            text = (
+                f"timed out after {fmt_seconds(wall)} s in `{label}`, having used "
+                f"{0.0 if used is None else used:.1f} s of its {limit.describe()}: "
+                "is your code sleeping or waiting for something?"
+            )
+        return WorkerTimeout(text, limit.seconds, wall)
 
     def _check_reply(self, msg: Any, label: str) -> dict[str, Any]:
         if type(msg) is not dict or ("ok" not in msg and type(msg.get("error")) is not dict):
@@ -195,6 +357,24 @@ class WorkerClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _machine_overloaded(
+    before: MachineLoad | None, after: MachineLoad | None, waited_s: float | None, wall_s: float
+) -> bool:
+    """Whether a call that ran out of wall-clock time was starved by other processes: its
+    threads waited for a CPU for a good share of the time (schedstat), or every CPU of the
+    machine was busy while it did not get (or we could not see) its share."""
+    if wall_s <= 0:
+        return False
+    if waited_s is not None and waited_s >= STARVED_FRACTION * wall_s:
+        return True
+    busy = machine_busy_fraction(before, after)
+    return (
+        busy is not None
+        and busy >= BUSY_MACHINE_FRACTION
+        and (waited_s is None or waited_s > 0.05 * wall_s)
+    )
 
 
 def _policy_dict(policy: sandbox.SandboxPolicy) -> dict[str, Any]:

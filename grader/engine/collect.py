@@ -96,6 +96,8 @@ def build_result(func: Any, *, item_name: str, auto_number: str, outcome: Outcom
         result.detail = failure_detail(outcome.error)
         if _is_internal(outcome.error):
             result.extra_data["internal_error"] = internal_trace(outcome.error)
+        if getattr(outcome.error, "grader_side", False):
+            result.extra_data["grader_side"] = True  # not the student's fault: regrade
         if partial is not None and not isinstance(outcome.error, StudentCodeError):
             result.score = _number(partial)  # set_score, then a failed assertion
         hidden = getattr(func, "__hide_errors__", None)

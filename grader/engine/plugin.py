@@ -9,7 +9,7 @@ import random
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pytest
@@ -22,6 +22,18 @@ from grader.results import LeaderboardEntry, TestResult
 
 _STUDENTS = pytest.StashKey[list[RemotePackage]]()
 _OUTCOME = pytest.StashKey[Outcome]()
+NOT_RUN = "not run"  # the output of a planned test that never ran
+
+
+class GradingListener(Protocol):
+    """Told about a grading run as it goes (a live report, the autograder's partial results).
+
+    `tests_planned` comes once, after collection: one placeholder per test, scored 0 with
+    output NOT_RUN; `test_finished` after each test, with its real result."""
+
+    def tests_planned(self, results: list[TestResult]) -> None: ...
+
+    def test_finished(self, result: TestResult) -> None: ...
 
 
 def time_limit_of(item: pytest.Item) -> float | None:
@@ -57,8 +69,9 @@ def seeded(seed: int) -> Iterator[None]:
 
 
 class GraderPlugin:
-    def __init__(self, session: GradingSession) -> None:
+    def __init__(self, session: GradingSession, listener: GradingListener | None = None) -> None:
         self.session = session
+        self.listener = listener
         self.results: list[TestResult] = []
         self.leaderboard: list[LeaderboardEntry] = []
         self.collect_errors: list[str] = []
@@ -106,6 +119,22 @@ class GraderPlugin:
         for index, item in enumerate(items, start=1):
             self._numbers[item.nodeid] = str(index)
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if self.listener is None:
+            return
+        planned = [
+            build_result(
+                getattr(item, "obj", None),
+                item_name=item.name,
+                auto_number=self._numbers.get(item.nodeid, "0"),
+                outcome=Outcome(passed=False, skip_reason=NOT_RUN),
+            )
+            for item in session.items
+        ]
+        for result in planned:
+            result.output = NOT_RUN
+        self.listener.tests_planned(planned)
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
         """The hidden test's own random inputs are the same on every run and machine."""
@@ -147,6 +176,8 @@ class GraderPlugin:
         for key, value in getattr(item, "user_properties", []):  # pytest's record_property
             result.extra_data[str(key)] = value
         self.results.append(result)
+        if self.listener is not None:
+            self.listener.test_finished(result)
         entry = leaderboard_entry(func)
         if entry is not None:
             self.leaderboard.append(entry)

@@ -17,6 +17,7 @@ from grader.engine.remote import RemotePackage
 from grader.engine.zygote_client import shared_zygote
 from grader.errors import GraderError, StudentCodeError
 from grader.homeworks import PROJECT_ROOT, Homework
+from grader.timing.device import device_type
 
 OUTPUT_CAP_BYTES = 64 * 1024
 PRELOADABLE = ("torchvision", "coursedata")  # safe to import in the zygote, slow in a worker
@@ -104,7 +105,9 @@ class GradingSession:
             "modules": self._modules,
             "output_cap": OUTPUT_CAP_BYTES,
         }
-        return WorkerClient(self.zygote, config, self.policy)
+        # CPU devices charge limits in the worker tree's CPU time; GPUs in wall time.
+        cpu_threads = self.threads if device_type(self.device) == "cpu" else None
+        return WorkerClient(self.zygote, config, self.policy, cpu_threads=cpu_threads)
 
     def exchange_dir(self) -> Path:
         """A fresh directory the test and its workers may all read and write."""

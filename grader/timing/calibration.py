@@ -1,9 +1,14 @@
 """How fast this machine trains, relative to the reference machine, cached per machine.
 
 A budget is written in reference units: 1 unit = 1 second of training on the reference
-machine (this project's 2-core CI machine with 2 torch threads). `calibrate` times the
-fixed workload of `grader.timing.workload` on a device with a thread count and turns the
-result into `Calibration.speed` (0.8 = this machine needs 1.25 s per unit).
+machine (this project's 2-core CI machine with 2 torch threads), which costs it
+UNIT_CPU_S seconds of CPU time. `calibrate` times the fixed workload of
+`grader.timing.workload` on a device with a thread count and turns the result into
+`Calibration.speed` (0.8 = this machine needs 1.25x the reference's time per unit).
+
+On a CPU the workload is timed in CPU time and budgets are CPU seconds of the worker's
+process tree: other processes on a busy machine cannot spend those, so neither the
+calibration nor the budget moves with the machine's load. On a GPU both are wall seconds.
 
 The benchmark (`grader.timing.benchmark`) runs in a short-lived subprocess of the trusted
 parent, never in a worker that runs student code: it gets the same pinned thread count as
@@ -34,6 +39,9 @@ CACHE_FILE = "calibration.json"
 # Budgets treat a device faster than this as this fast: small models on a fast GPU are
 # bound by Python and data loading, which the benchmark's kernels under-represent.
 MAX_BUDGET_SPEEDUP = 5.0
+# CPU seconds one reference unit costs: the reference machine's 2 threads training for one
+# second, at the parallel efficiency its workload measures (about 1.7-1.9 CPU s per second).
+UNIT_CPU_S = 2.0
 SUBPROCESS_TIMEOUT_S = 300.0  # importing torch on a 0.5-vCPU container is slow
 
 
@@ -58,11 +66,23 @@ class Calibration:
         """The speed budgets are converted with: `speed`, capped at MAX_BUDGET_SPEEDUP."""
         return min(self.speed, MAX_BUDGET_SPEEDUP)
 
+    @property
+    def charges_cpu_time(self) -> bool:
+        """Budgets on this device are CPU seconds (CPU) rather than wall seconds (GPUs)."""
+        return device_type(self.device) == "cpu"
+
+    @property
+    def unit(self) -> str:
+        """How a budget's seconds are counted here: "CPU s" or "s"."""
+        return "CPU s" if self.charges_cpu_time else "s"
+
     def seconds(self, units: float) -> float:
-        """Wall seconds this machine gets for `units` reference units of training."""
+        """The budget for `units` reference units of training on this machine: CPU seconds
+        of the worker's process tree on a CPU, wall seconds on a GPU."""
         if not (math.isfinite(units) and units > 0):
             raise ValueError(f"a budget needs a positive number of units, got {units!r}")
-        return units / self.budget_speed
+        per_unit = UNIT_CPU_S if self.charges_cpu_time else 1.0
+        return units * per_unit / self.budget_speed
 
     def measured_busy(self) -> bool:
         """Whether other processes held the cores while this was measured (speed too low)."""
@@ -111,7 +131,11 @@ def calibrate(device: str, threads: int, *, force: bool = False) -> Calibration:
     `force` or absent; a fresh measurement is written back to the cache.
 
     A cached speed measured on a busy machine is too low and would make every later budget
-    too generous, so it is measured again once the machine is quiet.
+    too generous, so it is measured again once the machine is quiet. The other way round,
+    a speed cached on a quiet machine is checked again while the machine is busy (CPU time
+    still grows a little under contention: shared caches and memory bandwidth) and the
+    slower of the two is used for this process, so a busy moment never gets a tighter
+    budget than a quiet one; the cache keeps the quiet figure.
 
     An unreadable or corrupt cache is ignored and an unwritable one only means the next
     call measures again: grading never fails over the cache.
@@ -123,8 +147,11 @@ def calibrate(device: str, threads: int, *, force: bool = False) -> Calibration:
     entries = _read_cache(path)
     if not force and key in entries:
         cached = _from_entry(entries[key], key=key, path=path)
-        quiet_now = not _is_busy(_load_average())
-        if cached is not None and not (cached.measured_busy() and quiet_now):
+        busy_now = _is_busy(_load_average())
+        if cached is not None and busy_now and not cached.measured_busy():
+            now = _measure_in_subprocess(device, threads)
+            return cached if cached.speed <= now.speed else _replace(now, key=key)
+        if cached is not None and not (cached.measured_busy() and not busy_now):
             return cached
     measured = _measure_in_subprocess(device, threads)
     entry = {k: v for k, v in asdict(measured).items() if k not in ("key", "cache_path")}
@@ -200,6 +227,7 @@ def _measure_in_subprocess(device: str, threads: int) -> Calibration:
 
     n = str(threads)
     env = dict(os.environ, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n, OPENBLAS_NUM_THREADS=n)
+    env["OMP_WAIT_POLICY"] = "PASSIVE"  # as in the workers (grader.sandbox.worker_env)
     project_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [project_root, env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "grader.timing.benchmark", device, n]

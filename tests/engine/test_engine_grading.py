@@ -92,7 +92,7 @@ def test_failures_name_the_student_code(graded_toy: Callable[[str], GradeReport]
     def outputs(name: str) -> set[str]:
         return {t.output for t in graded_toy(name).tests if t.output}
 
-    assert "timed out after 4 s in `scaled_sum`" in outputs("hanging")
+    assert "timed out after 4 s of CPU time in `scaled_sum`" in outputs("hanging")
     assert "your code crashed (exit code 3) while running `scaled_sum`" in outputs("exiting")
     assert "your code crashed (SIGSEGV) while running `scaled_sum`" in outputs("segfault")
     assert (

@@ -31,13 +31,7 @@ from grader.engine import GradingSession
 from grader.errors import InvalidValue
 from grader.scoring import band_points
 from grader.suites.hw5.lm import VOCAB_SIZE, char_nll, logits_of
-from grader.training import (
-    EVAL_UNITS,
-    TrainedModel,
-    calibration_for,
-    load_targets,
-    train_student,
-)
+from grader.training import TrainedModel, load_targets, train_student
 
 BUDGET_UNITS = 90  # the reference trains in 36 s here, at 0.84x reference speed (30 units)
 # Linear band on the ratio above (lower is better), sequences v1, dev seed. The reference
@@ -83,15 +77,11 @@ def reference_levels(test: np.ndarray, train: np.ndarray) -> Levels:
 def score_test_split(trained: TrainedModel) -> float:
     """The model's NLL (nats per character) on the hidden test rows, characters 1..L-1."""
     model = trained.require()
-    worker = trained.worker
-    if worker is None:
-        raise InvalidValue("the training worker was closed before evaluation")
     tokens = torch.from_numpy(_tokens(trained, "test"))
     rows, length = tokens.shape
     inputs = tokens[:, :-1]  # the last character is only ever a target
-    calibration = calibration_for(trained.stats.device, trained.stats.threads)
     model.eval()
-    with worker.time_limit(calibration.seconds(EVAL_UNITS)):
+    with trained.charged():  # evaluation is charged to the training budget
         logits = logits_of(
             model.predict(inputs, output="logits", batch_size=EVAL_BATCH),
             rows,
