@@ -8,7 +8,7 @@ SUBMISSION ?=
 ARGS       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data grade test bench lint calibrate doctor autograder release submit clean
+.PHONY: help setup data grade test bench bench-gpu lint calibrate doctor autograder release submit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -29,8 +29,11 @@ grade: data  ## grade HW=hw1 SUBMISSION=path, or every homework in assignments/ 
 test: data  ## run the project's own test suite
 	$(BIN)/python -m pytest tests $(ARGS)
 
-bench: data  ## print the speed figures (worker start, engine overhead, data, grading times)
+bench: data  ## print the speed figures (engine, data, timing, grading, engine vs. plain pytest)
 	$(BIN)/python -m grader.bench $(ARGS)
+
+bench-gpu: data  ## grade hw1 and hw3 on the GPU: times, GPU/CPU ratio, memory, determinism
+	$(BIN)/python -m grader.bench --only gpu $(ARGS)
 
 lint: $(STAMP)  ## ruff and mypy
 	$(BIN)/ruff check grader datasets/coursedata tests assignments solutions tools

@@ -1,7 +1,8 @@
 """`python -m grader.bench [--only AREA]`: the project's speed figures, one module per area.
 
-Each module `grader/bench/<area>.py` defines `run() -> list[Figure]`. The runner prints a
-table and writes every figure to `.grader/bench-results.json`.
+Each module `grader/bench/<area>.py` defines `run() -> list[Figure]`, or raises `Skipped`
+when this machine cannot measure it (no GPU). The runner prints a table and writes every
+figure to `.grader/bench-results.json`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["Figure", "areas", "format_table", "run_areas", "write_results"]
+__all__ = ["Figure", "Skipped", "areas", "format_table", "run_areas", "write_results"]
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,19 @@ class Figure:
         return None
 
 
+class Skipped(Exception):
+    """An area that cannot run on this machine; its message is the line the table shows."""
+
+
 def areas() -> list[str]:
     """Names of the bench modules (every module here except this package's own)."""
     here = Path(__file__).resolve().parent
     return sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
 
 
-def run_areas(only: list[str] | None = None) -> dict[str, list[Figure] | str]:
-    """area -> its figures, or the one-line error that stopped it."""
-    results: dict[str, list[Figure] | str] = {}
+def run_areas(only: list[str] | None = None) -> dict[str, list[Figure] | Skipped | str]:
+    """area -> its figures, the reason it was skipped, or the one-line error that stopped it."""
+    results: dict[str, list[Figure] | Skipped | str] = {}
     for area in areas():
         if only and area not in only:
             continue
@@ -66,16 +71,18 @@ def run_areas(only: list[str] | None = None) -> dict[str, list[Figure] | str]:
             continue
         try:
             results[area] = run()
+        except Skipped as skip:
+            results[area] = skip
         except Exception as exc:  # noqa: BLE001 - one broken area must not hide the others
             results[area] = f"failed: {type(exc).__name__}: {exc}"
     return results
 
 
-def format_table(results: dict[str, list[Figure] | str]) -> str:
+def format_table(results: dict[str, list[Figure] | Skipped | str]) -> str:
     rows = [("area", "figure", "value", "target", "")]
     for area, figures in results.items():
-        if isinstance(figures, str):
-            rows.append((area, figures, "", "", ""))
+        if isinstance(figures, (str, Skipped)):
+            rows.append((area, str(figures), "", "", ""))
             continue
         for f in figures:
             met = f.meets_target()
@@ -87,12 +94,16 @@ def format_table(results: dict[str, list[Figure] | str]) -> str:
     )
 
 
-def write_results(results: dict[str, list[Figure] | str], path: Path) -> None:
+def _as_json(result: list[Figure] | Skipped | str) -> object:
+    if isinstance(result, Skipped):
+        return {"skipped": str(result)}
+    return result if isinstance(result, str) else [asdict(x) for x in result]
+
+
+def write_results(results: dict[str, list[Figure] | Skipped | str], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "areas": {
-            a: (f if isinstance(f, str) else [asdict(x) for x in f]) for a, f in results.items()
-        },
+        "areas": {a: _as_json(r) for a, r in results.items()},
     }
     path.write_text(json.dumps(data, indent=2) + "\n")
