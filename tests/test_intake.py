@@ -145,7 +145,7 @@ def _via_batch(hw: Homework, upload: Path, tmp: Path, spy: EngineSpy) -> Outcome
         student="s1", submission=str(upload), journal=str(tmp / "journal"), homework=hw.name,
         package=hw.package, starter_dir=str(hw.starter_dir), suite_dir=str(hw.suite_dir),
     )  # fmt: skip
-    if batch_job.run(job) == "error":
+    if batch_job.run(job) == batch_job.REJECTED:
         record = json.loads(next((tmp / "journal").rglob("*.json")).read_text())
         return Outcome(refused=record["error"])
     return Outcome(files=spy.seen[-1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 
 
@@ -54,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
     return 1 if args.strict and (weak or seed_problem) else 0
 
 
-DEV_SEEDS = frozenset({"dev-hidden-seed-2026"})  # the seed shipped in the repository
+# sha256 of the seed shipped in the repository (the seed itself must not appear in any
+# file the student release carries: the release's leak check looks for it)
+DEV_SEED_SHA256 = frozenset({"afbca1ae2a6aec5392a7c1b769b6116181d1d999b794931fbf6d015b4ac1592b"})
 MIN_SEED_CHARS = 16
 
 
@@ -72,7 +75,7 @@ def weak_seed_reason() -> str | None:
     fix = (
         "set $GRADER_HIDDEN_SEED (or grader/suites/hidden_seed.txt) to e.g. `openssl rand -hex 16`"
     )
-    if seed in DEV_SEEDS:
+    if hashlib.sha256(seed.encode()).hexdigest() in DEV_SEED_SHA256:
         return f"the repository's default development seed is in use: {fix}"
     if len(seed) < MIN_SEED_CHARS or len(set(seed)) < 8:
         return f"the seed is short or repetitive ({len(seed)} characters): {fix}"
