@@ -8,7 +8,7 @@ SUBMISSION ?=
 ARGS       ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data grade test bench bench-gpu lint calibrate doctor autograder release submit clean
+.PHONY: help setup data grade test test-load bench bench-gpu lint calibrate doctor autograder release submit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -28,6 +28,12 @@ grade: data  ## grade HW=hw1 SUBMISSION=path, or every homework in assignments/ 
 
 test: data  ## run the project's own test suite
 	$(BIN)/python -m pytest tests $(ARGS)
+
+# Grades must not move with the machine's load: the homework subset again, beside 3 busy
+# processes (bounded; they end with the command).
+LOAD_TESTS := tests/homeworks/test_hw1.py tests/test_load.py tests/test_determinism.py tests/engine/test_engine_limits.py
+test-load: data  ## the hw1, load, determinism and limit tests beside 3 CPU hogs
+	$(BIN)/python -m grader.bench.hogs 3 -- $(BIN)/python -m pytest $(LOAD_TESTS) $(ARGS)
 
 bench: data  ## print the speed figures (engine, data, timing, grading, engine vs. plain pytest)
 	$(BIN)/python -m grader.bench $(ARGS)

@@ -131,9 +131,18 @@ def _found(root: Path) -> dict[str, Homework]:
                 package=starter.name,
                 starter_dir=starter,
                 suite_dir=_suites_of(root) / starter.name,
-                solution_dir=solution if (solution / starter.name).is_dir() else None,
+                solution_dir=solution if _is_readable_dir(solution / starter.name) else None,
             )
     return found
+
+
+def _is_readable_dir(path: Path) -> bool:
+    """A folder this user may enter: solutions are closed to a grader that does not run
+    as their owner (the sandbox user, a TA's account), which then has no solution."""
+    try:
+        return path.is_dir() and os.access(path, os.R_OK | os.X_OK)
+    except PermissionError:
+        return False
 
 
 def _all(root: Path | None) -> dict[str, Homework]:

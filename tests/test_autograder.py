@@ -37,6 +37,7 @@ from grader.autograder.metadata import (
     parse_metadata,
     rate_decision,
 )
+from grader.bench.cgroup import MemoryCgroup
 from grader.errors import GraderError
 
 SEED = "424242"
@@ -307,11 +308,17 @@ def _env(root: Path, cache: Path | None = None) -> dict[str, str]:
     return env
 
 
-def _run_script(root: Path, *, extra_env: dict[str, str] | None = None, timeout: float = 900):
+def _run_script(
+    root: Path,
+    *,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 900,
+    cgroup: MemoryCgroup | None = None,
+):
     env = {**_env(root, root.parent), **(extra_env or {})}
     return subprocess.run(
         [str(root / "run_autograder")], cwd=root, env=env, capture_output=True, text=True,
-        timeout=timeout,
+        timeout=timeout, preexec_fn=cgroup.enter if cgroup is not None else None,
     )  # fmt: skip
 
 
@@ -328,7 +335,11 @@ def toy_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _submit(
-    root: Path, package: Path, metadata: dict | None = None, env: dict[str, str] | None = None
+    root: Path,
+    package: Path,
+    metadata: dict | None = None,
+    env: dict[str, str] | None = None,
+    cgroup: MemoryCgroup | None = None,
 ) -> dict:
     """Replace the submission (and its metadata), run run_autograder, return results.json."""
     shutil.rmtree(root / "submission")
@@ -337,7 +348,7 @@ def _submit(
     meta.unlink(missing_ok=True)
     if metadata is not None:
         meta.write_text(json.dumps(metadata))
-    done = _run_script(root, extra_env=env)
+    done = _run_script(root, extra_env=env, cgroup=cgroup)
     assert done.returncode == 0, done.stderr[-2000:]
     return _read_results(root)
 
@@ -440,12 +451,37 @@ def homework_root(tmp_path_factory: pytest.TempPathFactory):
     return _root
 
 
+SMALL_CONTAINER_BYTES = 1536 << 20  # 1.5 GiB: every reference must grade at full marks in it
+NO_CGROUP = MemoryCgroup.unavailable()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", homeworks.available())
 def test_homework_autograder_gives_the_solution_full_marks(homework_root, name: str) -> None:
+    if name == "hw3" and NO_CGROUP is None:
+        pytest.skip("hw3 is graded in a 1.5 GiB memory cgroup by the test below")
+    _assert_full_marks(_submit(homework_root(name), _solution(name), env=_project_data_env()))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(NO_CGROUP is not None, reason=f"no memory limit: {NO_CGROUP}")
+def test_hw3_autograder_gives_full_marks_in_a_small_container(homework_root) -> None:
+    """The whole run (parent, zygote, workers) under memory.max / limit_in_bytes 1.5 GiB."""
+    with MemoryCgroup(limit_bytes=SMALL_CONTAINER_BYTES) as group:
+        solved = _submit(
+            homework_root("hw3"), _solution("hw3"), env=_project_data_env(), cgroup=group
+        )
+    _assert_full_marks(solved)
+    assert group.oom_kills == 0
+
+
+def _solution(name: str) -> Path:
     hw = homeworks.get(name)
-    env = _project_data_env()
-    solved = _submit(homework_root(name), hw.solution_dir / name, env=env)
+    assert hw.solution_dir is not None
+    return hw.solution_dir / name
+
+
+def _assert_full_marks(solved: dict) -> None:
     failed = [(t["name"], t["output"][:300]) for t in solved["tests"] if t["status"] != "passed"]
     assert not failed, failed
     total = sum(t["max_score"] for t in solved["tests"])

@@ -31,3 +31,16 @@ def cpu_hogs(
         for proc in procs:
             proc.kill()
             proc.wait()
+
+
+def main(argv: list[str]) -> int:
+    """`python -m grader.bench.hogs N -- COMMAND...`: run COMMAND beside N CPU hogs."""
+    if len(argv) < 3 or not argv[0].isdigit() or argv[1] != "--":
+        print("usage: python -m grader.bench.hogs N -- COMMAND [ARG...]", file=sys.stderr)
+        return 2
+    with cpu_hogs(int(argv[0])):
+        return subprocess.call(argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

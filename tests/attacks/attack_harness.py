@@ -163,7 +163,10 @@ def main() -> int:
         try:
             outcome = run_attack(request["attack"], ctx)
         except Exception as exc:  # noqa: BLE001 - report, keep serving
-            outcome = {"attack": request["attack"], "crash": f"{type(exc).__name__}: {exc}"}
+            import traceback
+
+            tb = traceback.format_exc()[-1500:]
+            outcome = {"attack": request["attack"], "crash": f"{type(exc).__name__}: {exc} {tb}"}
         sys.stdout.write("@@OUTCOME " + json.dumps(outcome) + "\n")
         sys.stdout.flush()
     return 0
