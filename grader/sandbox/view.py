@@ -22,6 +22,7 @@ trees inside an allowed one (grader/suites inside grader/).
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import sys
 from collections.abc import Iterable
@@ -61,6 +62,12 @@ def python_paths() -> list[str]:
             for name in SOURCE_PACKAGES
             if os.path.isdir(os.path.join(real, name))
         ]
+    # An editable install finds these packages through an import hook, not sys.path: add
+    # the folders they were really imported from (a later lazy import reads them too).
+    for name in SOURCE_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin and os.path.isfile(spec.origin):
+            out.append(os.path.dirname(os.path.realpath(spec.origin)))
     return out
 
 
