@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from grader import sandbox
@@ -127,14 +126,18 @@ class WorkerClient:
         self._failure: StudentCodeError | None = None
         self._closed = False
         self._pid: int | None = None
-        self._fault_log = crashes.fault_log_path(Path(config["workdir"]))
+        self._fault_log = crashes.FaultPipe()
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         config = {**config, "policy": _policy_dict(policy)}
         try:
             # no wait for the zygote's reply: the pid is needed only to kill or explain a death
-            self._fork_id = zygote.request_fork(config, child_end)
+            self._fork_id = zygote.request_fork(config, child_end, self._fault_log.write_fd)
+        except BaseException:
+            self._fault_log.close()
+            raise
         finally:
             child_end.close()
+            self._fault_log.handed_over()
         self._sock = parent_end
 
     @property
@@ -333,7 +336,7 @@ class WorkerClient:
                 f"system (SIGKILL){self._memory_figures()}"
             )
         how = status.describe() if status is not None else "the worker process died"
-        return crashes.classify_crash(crashes.read_fault_log(self._fault_log), how, label)
+        return crashes.classify_crash(self._fault_log.read(), how, label)
 
     def _memory_figures(self) -> str:
         """ "; limit 1536 MB, peak 1490 MB" from the environment and what the meter saw."""
@@ -357,14 +360,17 @@ class WorkerClient:
             sandbox.kill_tree(self.pid, self.policy)
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(self.pid, signal.SIGKILL)  # in case it died before its setsid
+        self._close_channels()
+
+    def _close_channels(self) -> None:
         with contextlib.suppress(OSError):
             self._sock.close()
+        self._fault_log.close()
 
     def abandon(self) -> None:
         """Drop a worker that never served a request: closing its socket makes it exit."""
         self._closed = True
-        with contextlib.suppress(OSError):
-            self._sock.close()
+        self._close_channels()
 
     def close(self) -> None:
         """End the worker and anything it started, without waiting. Safe to call twice.
@@ -374,8 +380,7 @@ class WorkerClient:
         if self._closed:
             return
         self._closed = True
-        with contextlib.suppress(OSError):
-            self._sock.close()
+        self._close_channels()
         if self._failure is None:
             threading.Thread(target=self._reap, name=f"grader-reap-{self.pid}", daemon=True).start()
 

@@ -1,8 +1,9 @@
 """Tell a worker's death inside PyTorch or the grader apart from a crash of student code.
 
-The worker enables `faulthandler` on a log file that the parent creates beside the
-worker's scratch copy, before the sandbox is entered (the sandboxed user cannot replace
-it by path). After a crash the parent reads the Python frames there: when the innermost
+The worker enables `faulthandler` on the write end of a pipe whose read end only the
+parent holds (passed with the worker's socket): no regular file is ever open in the
+worker, so student code has nothing on disk to scribble into for the grader to read back
+later. After a crash the parent reads the Python frames from the pipe: when the innermost
 frame is PyTorch's own code, the crash happened in a torch kernel, not in the student's
 code; when the worker loop itself failed, the log names the grader's exception.
 """
@@ -14,7 +15,6 @@ import importlib.util
 import os
 import re
 from pathlib import Path
-from typing import TextIO
 
 from grader.errors import GraderWorkerFailed, PyTorchCrashed, StudentCodeError, WorkerCrashed
 
@@ -30,38 +30,58 @@ _TORCH_SPEC = importlib.util.find_spec("torch")  # no import: the parent may not
 TORCH_DIR = Path(_TORCH_SPEC.origin).parent if _TORCH_SPEC and _TORCH_SPEC.origin else None
 
 
-def fault_log_path(workdir: Path) -> Path:
-    """Where the worker whose scratch copy is `workdir` logs a fatal error."""
-    return workdir.with_name(workdir.name + ".fault")
+class FaultPipe:
+    """The parent's end of a worker's fault log: a pipe whose write end the worker keeps.
+
+    Both ends are non-blocking: a crashing worker never waits on a full pipe (what does not
+    fit is dropped; the innermost frames come first), and reading an empty one returns
+    at once."""
+
+    def __init__(self) -> None:
+        self._read, self.write_fd = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self.write_fd, False)
+
+    def handed_over(self) -> None:
+        """The worker has its copy of the write end: drop ours, so reading sees its end."""
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
+
+    def read(self) -> str:
+        """What the worker wrote, up to MAX_LOG_BYTES; "" if nothing (or already closed)."""
+        chunks: list[bytes] = []
+        size = 0
+        while size < MAX_LOG_BYTES and self._read >= 0:
+            try:
+                chunk = os.read(self._read, MAX_LOG_BYTES - size)
+            except (BlockingIOError, OSError):
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks).decode("utf-8", "replace")
+
+    def close(self) -> None:
+        self.handed_over()
+        if self._read >= 0:
+            os.close(self._read)
+            self._read = -1
 
 
-def enable_fault_log(workdir: Path) -> TextIO | None:
-    """In the worker, before the sandbox: faulthandler writes a fatal error's frames here."""
-    try:
-        log = open(fault_log_path(workdir), "w", opener=_private_opener)  # noqa: SIM115 - kept open
-    except OSError:
-        return None  # the parent then reports the bare exit status
-    faulthandler.enable(file=log)
-    return log
+def enable_fault_log(fd: int) -> int:
+    """In the worker: faulthandler writes a fatal error's frames to the fault pipe `fd`."""
+    faulthandler.enable(file=fd)
+    return fd
 
 
-def log_loop_failure(log: TextIO | None, cause: str) -> None:
+def log_loop_failure(fd: int, cause: str) -> None:
     """In the worker: an exception is escaping its own request loop (a grader bug)."""
-    if log is not None:
-        log.write(f"{LOOP_FAILURE_MARK}{cause}\n")
-        log.flush()
-
-
-def _private_opener(path: str, flags: int) -> int:
-    return os.open(path, flags, 0o600)
-
-
-def read_fault_log(path: Path) -> str:
     try:
-        with path.open("rb") as f:
-            return f.read(MAX_LOG_BYTES).decode("utf-8", "replace")
+        os.write(fd, f"{LOOP_FAILURE_MARK}{cause}\n".encode("utf-8", "replace"))
     except OSError:
-        return ""
+        pass  # the pipe is full or gone: the parent reports the bare exit status
 
 
 def innermost_frame(log: str) -> tuple[str, str] | None:

@@ -240,14 +240,14 @@ def _seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def serve(fd: int, config: dict[str, Any]) -> int:
-    """Run in the forked child. Returns the exit code."""
+def serve(fd: int, fault_fd: int, config: dict[str, Any]) -> int:
+    """Run in the forked child, serving on socket `fd`. Returns the exit code."""
     sock = socket.socket(fileno=fd)
     policy = sandbox.SandboxPolicy(**config["policy"])
     workdir = Path(config["workdir"])
-    # opened before the sandbox drops rights: the parent reads it to tell a crash inside
-    # PyTorch or the grader from one in student code (grader/engine/crashes.py)
-    fault_log = crashes.enable_fault_log(workdir)
+    # the parent reads the fault pipe to tell a crash inside PyTorch or the grader from one
+    # in student code (grader/engine/crashes.py)
+    fault_log = crashes.enable_fault_log(fault_fd)
     sandbox.enter_child(policy, workdir)
     _seed(int(config.get("seed", 0)))
     _deterministic()

@@ -6,7 +6,8 @@ environment of `grader.sandbox.worker_env`. It never touches CUDA, so a forked w
 still initialise it. The control socket is a SOCK_SEQPACKET pair; every packet is one JSON
 object:
 
-    parent -> zygote   {"op": "fork", "id": n, "config": {...}}   + the worker's socket (SCM_RIGHTS)
+    parent -> zygote   {"op": "fork", "id": n, "config": {...}}
+                       + the worker's socket and its fault pipe's write end (SCM_RIGHTS)
     zygote -> parent   {"op": "ready", "pid": p}
                        {"op": "forked", "id": n, "pid": p}
                        {"op": "fork_failed", "id": n, "error": s}
@@ -76,8 +77,9 @@ def _reap(ctrl: socket.socket, children: set[int]) -> None:
 
 
 def _fork_worker(
-    ctrl: socket.socket, wake: tuple[int, int], request: dict[str, Any], fd: int
+    ctrl: socket.socket, wake: tuple[int, int], request: dict[str, Any], fds: list[int]
 ) -> int:
+    fd, fault_fd = fds
     pid = os.fork()
     if pid == 0:  # the worker
         code = 70
@@ -87,21 +89,30 @@ def _fork_worker(
             ctrl.close()
             os.close(wake[0])
             os.close(wake[1])
-            # Only stdin/stdout/stderr and the worker's socket cross into the worker: not the
-            # zygote log (whose last line the parent quotes), not any other descriptor.
-            os.closerange(3, fd)
-            os.closerange(fd + 1, _max_fd())
+            # Only stdin/stdout/stderr, the worker's socket and its fault pipe cross into the
+            # worker: not the zygote log (whose last line the parent quotes), not any other
+            # descriptor. The worker's stdout/stderr are redirected before student code runs.
+            _close_all_but({fd, fault_fd})
             from grader.engine.worker import serve
 
-            code = serve(fd, request["config"])
+            code = serve(fd, fault_fd, request["config"])
         except BaseException:  # noqa: BLE001 - an engine bug: leave a trace in zygote.log
             import traceback
 
             traceback.print_exc(file=sys.__stderr__)  # fd 2: zygote.log until captured
         finally:
             os._exit(code)
-    os.close(fd)
+    for kept in fds:
+        os.close(kept)
     return pid
+
+
+def _close_all_but(keep: set[int]) -> None:
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, _max_fd())
 
 
 def _max_fd() -> int:
@@ -144,7 +155,7 @@ def serve(ctrl: socket.socket) -> None:
                 if not data:
                     return  # the parent is gone
                 request = json.loads(data)
-                if request.get("op") != "fork" or len(fds) != 1:
+                if request.get("op") != "fork" or len(fds) != 2:
                     for fd in fds:
                         os.close(fd)
                     _send(
@@ -152,8 +163,10 @@ def serve(ctrl: socket.socket) -> None:
                     )
                     continue
                 try:
-                    pid = _fork_worker(ctrl, wake, request, fds[0])
+                    pid = _fork_worker(ctrl, wake, request, fds)
                 except OSError as exc:
+                    for fd in fds:
+                        os.close(fd)
                     _send(ctrl, {"op": "fork_failed", "id": request["id"], "error": str(exc)})
                     continue
                 children.add(pid)

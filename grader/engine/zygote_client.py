@@ -145,11 +145,14 @@ class Zygote:
             if not self._ready:
                 raise GraderError(f"the grading zygote did not start: {self._log_tail()}")
 
-    def fork(self, config: dict[str, Any], worker_sock: socket.socket) -> int:
-        """Fork a worker serving on `worker_sock` (the zygote gets a copy); returns its pid."""
-        return self.forked_pid(self.request_fork(config, worker_sock))
+    def fork(self, config: dict[str, Any], worker_sock: socket.socket, fault_fd: int) -> int:
+        """Fork a worker serving on `worker_sock` and logging fatal errors to `fault_fd` (the
+        zygote gets copies of both); returns its pid."""
+        return self.forked_pid(self.request_fork(config, worker_sock, fault_fd))
 
-    def request_fork(self, config: dict[str, Any], worker_sock: socket.socket) -> int:
+    def request_fork(
+        self, config: dict[str, Any], worker_sock: socket.socket, fault_fd: int
+    ) -> int:
         """Ask for a worker without waiting for it; `forked_pid(id)` gives its pid later."""
         self.wait_ready()
         with self._send_lock:
@@ -157,7 +160,7 @@ class Zygote:
             self._next_id += 1
             payload = json.dumps({"op": "fork", "id": ident, "config": config}).encode()
             try:
-                socket.send_fds(self._ctrl, [payload], [worker_sock.fileno()])
+                socket.send_fds(self._ctrl, [payload], [worker_sock.fileno(), fault_fd])
             except OSError as exc:
                 raise GraderError(
                     f"the grading zygote is gone ({exc}): {self._log_tail()}"

@@ -11,17 +11,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import torch
 
 from grader.suitekit import (
     TrainedModel,
     band_points,
     evaluate_classifier,
+    expect_int,
+    expect_tensor,
     number,
     partial_credit,
     train_student,
     weight,
 )
 
+EXPECTED_PARAMETERS = 3 * 64 * 64 * 6 + 6  # as in Task 2
 BUDGET_UNITS = 30  # the reference needs 2-5 units (6 epochs); students get ample room
 # Linear credit band on hidden-test accuracy, calibrated on images v3. Chance is 1/6. The
 # reference (6 epochs, seed 0) reaches 0.398 on the hidden test (validation 0.41-0.53 over
@@ -39,11 +43,16 @@ def trained(grader_session) -> Iterator[TrainedModel]:
 
 @number("4.1")
 @weight(10)
-def test_trains_within_budget(trained):
+def test_trains_within_budget(trained, record_property):
     """train finishes within its time budget and returns a LinearClassifier"""
-    model = trained.require()
-    assert model.remote_type.endswith(".LinearClassifier"), (
-        f"train returned a {model.remote_type}; it should return the trained LinearClassifier"
+    model = trained.require(record_property)
+    # What it does, not what it is called: one affine map from images to 6 logits.
+    x = torch.rand(4, 3, 64, 64, generator=torch.Generator().manual_seed(40))
+    expect_tensor(model(x), shape=(4, 6), dtype=torch.float32, name="the trained model's output")
+    count = expect_int(model.parameter_count(), name="parameter count")
+    assert count == EXPECTED_PARAMETERS, (
+        f"train returned a {model.remote_type} with {count} parameters; it should return the "
+        f"trained LinearClassifier ({EXPECTED_PARAMETERS} parameters)"
     )
 
 
