@@ -41,8 +41,9 @@ bench: data  ## print the speed figures (engine, data, timing, grading, engine v
 bench-gpu: data  ## grade hw1 and hw3 on the GPU: times, GPU/CPU ratio, memory, determinism
 	$(BIN)/python -m grader.bench --only gpu $(ARGS)
 
-lint: $(STAMP)  ## ruff and mypy
+lint: $(STAMP)  ## ruff (lint and format) and mypy
 	$(BIN)/ruff check grader datasets/coursedata tests assignments solutions tools
+	$(BIN)/ruff format --check grader datasets/coursedata tests assignments solutions tools
 	$(BIN)/mypy
 
 calibrate: $(STAMP)  ## re-measure this machine's speed for training budgets

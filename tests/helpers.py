@@ -50,8 +50,9 @@ def make_mutant(solution_dir: Path, mutant: Mutant, dest: Path) -> Path:
     return dest
 
 
-def check_mutant_report(report: GradeReport, mutant: Mutant, keeps: tuple[str, ...],
-                        names: dict[str, str]) -> None:
+def check_mutant_report(
+    report: GradeReport, mutant: Mutant, keeps: tuple[str, ...], names: dict[str, str]
+) -> None:
     """The mutant lost points on each test of `mutant.loses` and kept every point of `keeps`,
     so the check is aimed at the mistake and not at the whole task. `names` maps a report's
     test names to the hidden test functions (`docstring_names`)."""
@@ -82,23 +83,36 @@ def docstring_names(suite_dir: Path) -> dict[str, str]:
 def signatures(path: Path) -> set[str]:
     """Every def (with its arguments) and class of a module: what a starter must keep."""
     tree = ast.parse(path.read_text())
-    return {f"{n.name}({ast.unparse(n.args)})" if not isinstance(n, ast.ClassDef) else n.name
-            for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    return {
+        f"{n.name}({ast.unparse(n.args)})" if not isinstance(n, ast.ClassDef) else n.name
+        for n in ast.walk(tree)
+        if isinstance(n, (ast.FunctionDef, ast.ClassDef))
+    }
 
 
 def run_public_tests(starter_dir: Path, target_dir: Path) -> subprocess.CompletedProcess[str]:
     """Run a homework's public tests (from the starter) against the package in `target_dir`."""
     env = {**os.environ, "PUBLIC_TESTS_TARGET": str(target_dir)}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         str(starter_dir / "tests")],
-        cwd=Path(__file__).resolve().parents[1], env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(starter_dir / "tests"),
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
 
 
 def task_of(number: str) -> str:
-    """"Task 3" for a hidden test numbered "3.2"."""
+    """ "Task 3" for a hidden test numbered "3.2"."""
     return f"Task {number.split('.')[0]}"
 
 

@@ -441,8 +441,13 @@ def homework_root(tmp_path_factory: pytest.TempPathFactory):
             tmp = tmp_path_factory.mktemp(f"{name}-ag")
             root = _unpack(build_autograder(hw, tmp / f"{name}.zip").path, tmp / "root")
             env = {**_env(root, tmp), **data_env, "GRADER_SETUP_SKIP_INSTALL": "1"}
-            done = subprocess.run([str(root / "source" / "setup.sh")], env=env,
-                                  capture_output=True, text=True, timeout=900)
+            done = subprocess.run(
+                [str(root / "source" / "setup.sh")],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
             assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
             assert "setup: dataset images ready" in done.stdout and "calibrated" in done.stdout
             roots[name] = root

@@ -44,14 +44,14 @@ def notice(name: str, message: str, *, extra: dict[str, Any], score: float = 0.0
     """One visible explanation instead of a grading run."""
     return safe_data(
         {
-        "score": score,
-        "output": safe_text(message),
-        "output_format": "text",
-        "test_output_format": "text",
-        "visibility": "visible",
-        "tests": [test_entry(name, message, visibility="visible")],
-        "extra_data": {RATE_LIMITED_KEY: False, **extra},
-    }
+            "score": score,
+            "output": safe_text(message),
+            "output_format": "text",
+            "test_output_format": "text",
+            "visibility": "visible",
+            "tests": [test_entry(name, message, visibility="visible")],
+            "extra_data": {RATE_LIMITED_KEY: False, **extra},
+        }
     )
 
 

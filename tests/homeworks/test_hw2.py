@@ -38,38 +38,106 @@ _ALWAYS_ON_DROPOUT = (
 # `loses`: hidden tests (pytest -k names) that must lose points; `keeps`: tests that must
 # still pass, to show each check is aimed at the mistake and not at the whole task.
 MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
-    (Mutant("no_activation", "hw2/models.py",
+    (
+        Mutant(
+            "no_activation",
+            "hw2/models.py",
             "nn.Linear(width, int(hidden)), nn.ReLU(), nn.Dropout(dropout)",
             "nn.Linear(width, int(hidden)), nn.Dropout(dropout)",
-            loses=("test_is_not_linear",)), ("test_parameter_count", "test_output_shape")),
-    (Mutant("dropout_on_in_eval", "hw2/models.py", "nn.Dropout(dropout)]", _ALWAYS_ON_DROPOUT + "]",
-            loses=("test_eval_mode_is_deterministic", "test_evaluate")),
-     ("test_dropout_active_in_train_mode", "test_parameter_count")),
-    (Mutant("all_zero_init", "hw2/models.py",
+            loses=("test_is_not_linear",),
+        ),
+        ("test_parameter_count", "test_output_shape"),
+    ),
+    (
+        Mutant(
+            "dropout_on_in_eval",
+            "hw2/models.py",
+            "nn.Dropout(dropout)]",
+            _ALWAYS_ON_DROPOUT + "]",
+            loses=("test_eval_mode_is_deterministic", "test_evaluate"),
+        ),
+        ("test_dropout_active_in_train_mode", "test_parameter_count"),
+    ),
+    (
+        Mutant(
+            "all_zero_init",
+            "hw2/models.py",
             'nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")',
             "nn.init.zeros_(module.weight)",
-            loses=("test_initial_logit_spread", "test_every_parameter_gets_a_gradient")),
-     ("test_output_shape",)),
-    (Mutant("default_init", "hw2/models.py", "        self.apply(init_weights)\n", "",
-            loses=("test_initial_logit_spread",)), ("test_every_parameter_gets_a_gradient",)),
-    (Mutant("detached_layer", "hw2/models.py", "return self.layers(x - 0.5)",
+            loses=("test_initial_logit_spread", "test_every_parameter_gets_a_gradient"),
+        ),
+        ("test_output_shape",),
+    ),
+    (
+        Mutant(
+            "default_init",
+            "hw2/models.py",
+            "        self.apply(init_weights)\n",
+            "",
+            loses=("test_initial_logit_spread",),
+        ),
+        ("test_every_parameter_gets_a_gradient",),
+    ),
+    (
+        Mutant(
+            "detached_layer",
+            "hw2/models.py",
+            "return self.layers(x - 0.5)",
             "return self.layers[-1](self.layers[:-1](x - 0.5).detach())",
-            loses=("test_every_parameter_gets_a_gradient",)),
-     ("test_is_not_linear", "test_initial_logit_spread")),
-    (Mutant("no_zero_grad", "hw2/loop.py", "        optimizer.zero_grad()\n", "",
-            loses=("test_train_one_epoch_matches_reference",)), ("test_evaluate",)),
-    (Mutant("returns_last_loss", "hw2/loop.py",
-            "return sum(batch_losses) / len(batch_losses)", "return batch_losses[-1]",
-            loses=("test_train_one_epoch_returns_mean_loss",)),
-     ("test_train_one_epoch_matches_reference",)),
-    (Mutant("evaluate_without_eval", "hw2/loop.py", "    model.eval()\n    correct", "    correct",
-            loses=("test_evaluate",)), ("test_train_one_epoch_returns_mean_loss",)),
-    (Mutant("evaluate_builds_graph", "hw2/loop.py", "    with torch.no_grad():\n        for images",
+            loses=("test_every_parameter_gets_a_gradient",),
+        ),
+        ("test_is_not_linear", "test_initial_logit_spread"),
+    ),
+    (
+        Mutant(
+            "no_zero_grad",
+            "hw2/loop.py",
+            "        optimizer.zero_grad()\n",
+            "",
+            loses=("test_train_one_epoch_matches_reference",),
+        ),
+        ("test_evaluate",),
+    ),
+    (
+        Mutant(
+            "returns_last_loss",
+            "hw2/loop.py",
+            "return sum(batch_losses) / len(batch_losses)",
+            "return batch_losses[-1]",
+            loses=("test_train_one_epoch_returns_mean_loss",),
+        ),
+        ("test_train_one_epoch_matches_reference",),
+    ),
+    (
+        Mutant(
+            "evaluate_without_eval",
+            "hw2/loop.py",
+            "    model.eval()\n    correct",
+            "    correct",
+            loses=("test_evaluate",),
+        ),
+        ("test_train_one_epoch_returns_mean_loss",),
+    ),
+    (
+        Mutant(
+            "evaluate_builds_graph",
+            "hw2/loop.py",
+            "    with torch.no_grad():\n        for images",
             "    with torch.enable_grad():\n        for images",
-            loses=("test_evaluate",)), ("test_train_one_epoch_returns_mean_loss",)),
-    (Mutant("wrong_tags", "hw2/logger.py", 'TRAIN_LOSS = "train/loss"', 'TRAIN_LOSS = "loss"',
-            loses=("test_training_logger_writes_scalars",)),
-     ("test_training_logger_without_log_dir",)),
+            loses=("test_evaluate",),
+        ),
+        ("test_train_one_epoch_returns_mean_loss",),
+    ),
+    (
+        Mutant(
+            "wrong_tags",
+            "hw2/logger.py",
+            'TRAIN_LOSS = "train/loss"',
+            'TRAIN_LOSS = "loss"',
+            loses=("test_training_logger_writes_scalars",),
+        ),
+        ("test_training_logger_without_log_dir",),
+    ),
 ]
 
 
@@ -102,8 +170,9 @@ def test_starter_earns_nothing_and_says_not_implemented(graded) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("mutant", "keeps"), MUTANTS, ids=[m.name for m, _ in MUTANTS])
-def test_mutant_loses_its_points(graded, tmp_path: Path, mutant: Mutant,
-                                 keeps: tuple[str, ...]) -> None:
+def test_mutant_loses_its_points(
+    graded, tmp_path: Path, mutant: Mutant, keeps: tuple[str, ...]
+) -> None:
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw2", submission, keyword=_keyword(mutant.loses + keeps))
     check_mutant_report(report, mutant, keeps, _NAMES)
@@ -129,12 +198,14 @@ def test_given_files_match_the_reference() -> None:
 
     def make_optimizer_source(path: Path) -> str:
         tree = ast.parse(path.read_text())
-        node = next(n for n in tree.body
-                    if isinstance(n, ast.FunctionDef) and n.name == "make_optimizer")
+        node = next(
+            n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "make_optimizer"
+        )
         return ast.unparse(node)
 
-    assert (make_optimizer_source(STARTER / "hw2" / "loop.py")
-            == make_optimizer_source(SOLUTION / "hw2" / "loop.py"))
+    assert make_optimizer_source(STARTER / "hw2" / "loop.py") == make_optimizer_source(
+        SOLUTION / "hw2" / "loop.py"
+    )
 
 
 def test_event_reader_skips_links_and_caps_size(tmp_path: Path, monkeypatch) -> None:
@@ -152,9 +223,11 @@ def test_event_reader_skips_links_and_caps_size(tmp_path: Path, monkeypatch) -> 
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "events.out.tfevents.0.secret").write_bytes(
-        next((tmp_path / "run").glob("events*")).read_bytes())
+        next((tmp_path / "run").glob("events*")).read_bytes()
+    )
     (tmp_path / "run" / "events.out.tfevents.1.link").symlink_to(
-        outside / "events.out.tfevents.0.secret")
+        outside / "events.out.tfevents.0.secret"
+    )
     (tmp_path / "run" / "linked_dir").symlink_to(outside, target_is_directory=True)
     (tmp_path / "run" / "events.out.tfevents.2.truncated").write_bytes(b"\x10\x00\x00")
 

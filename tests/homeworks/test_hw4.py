@@ -236,7 +236,6 @@ def _keyword(names: tuple[str, ...]) -> str:
     return " or ".join(names)
 
 
-
 @pytest.mark.slow
 def test_reference_earns_every_point(graded) -> None:
     report = graded("hw4", SOLUTION)
@@ -285,7 +284,6 @@ def test_given_utils_are_identical() -> None:
 def test_handout_states_every_tasks_points() -> None:
     """The handout's table gives each task the points the hidden suite awards."""
     check_handout_points(STARTER, SUITE)
-
 
 
 _NAMES = docstring_names(SUITE)

@@ -292,9 +292,14 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
 ]
 
 
-_TASKS_2_3 = ("test_next_char_loss", "test_sequence_nll_value",
-              "test_sequence_nll_eval_mode_no_graph", "test_clipped_epoch_matches_reference",
-              "test_epoch_returns_mean_loss", "test_small_gradients_are_not_rescaled")
+_TASKS_2_3 = (
+    "test_next_char_loss",
+    "test_sequence_nll_value",
+    "test_sequence_nll_eval_mode_no_graph",
+    "test_clipped_epoch_matches_reference",
+    "test_epoch_returns_mean_loss",
+    "test_small_gradients_are_not_rescaled",
+)
 
 # Correct solutions written differently from the reference: each keeps every point of
 # Tasks 2 and 3.
@@ -325,7 +330,6 @@ ALTERNATIVES: list[Mutant] = [
 
 def _keyword(names: tuple[str, ...]) -> str:
     return " or ".join(names)
-
 
 
 _NAMES = docstring_names(SUITE)
@@ -363,9 +367,7 @@ def test_mutant_loses_its_points(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("alternative", ALTERNATIVES, ids=[m.name for m in ALTERNATIVES])
-def test_correct_alternative_keeps_every_point(
-    graded, tmp_path: Path, alternative: Mutant
-) -> None:
+def test_correct_alternative_keeps_every_point(graded, tmp_path: Path, alternative: Mutant) -> None:
     submission = make_mutant(SOLUTION, alternative, tmp_path / alternative.name)
     report = graded("hw5", submission, keyword=_keyword(_TASKS_2_3))
     check_mutant_report(report, alternative, _TASKS_2_3, _NAMES)
@@ -403,7 +405,6 @@ def test_given_code_matches_the_reference() -> None:
 def test_handout_states_every_tasks_points() -> None:
     """The handout's table gives each task the points the hidden suite awards."""
     check_handout_points(STARTER, SUITE)
-
 
 
 def test_vocabulary_matches_the_dataset() -> None:

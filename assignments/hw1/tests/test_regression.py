@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+
 from hw1.regression import fit_linear_regression
 
 

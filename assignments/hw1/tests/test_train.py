@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from hw1.models import LinearClassifier
 from hw1.train import main, train
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
+
 from hw1.models import LinearClassifier
 from hw1.utils import load_model, save_model
 

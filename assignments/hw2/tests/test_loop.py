@@ -39,7 +39,7 @@ def test_one_epoch_matches_a_reference_loop() -> None:
     assert model.training, "train_one_epoch should switch the model to train mode"
     assert isinstance(mean_loss, float)
     assert abs(mean_loss - sum(ref_losses) / len(ref_losses)) < 1e-5
-    for (name, got), want in zip(model.named_parameters(), reference.parameters()):
+    for (name, got), want in zip(model.named_parameters(), reference.parameters(), strict=True):
         assert torch.allclose(got, want, atol=1e-6), f"{name} differs from the reference"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 import torch
 from torch import nn
@@ -11,7 +13,7 @@ from hw2.models import MLPClassifier, init_weights
 
 def expected_parameter_count(hidden_dims: tuple[int, ...]) -> int:
     widths = (3 * 64 * 64, *hidden_dims, 6)
-    return sum(d_in * d_out + d_out for d_in, d_out in zip(widths, widths[1:]))
+    return sum(d_in * d_out + d_out for d_in, d_out in pairwise(widths))
 
 
 @pytest.mark.parametrize("hidden_dims", [(), (32,), (64, 16)])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hw4.models import FCN, down_block, up_block
 from torch import nn
+
+from hw4.models import FCN, down_block, up_block
 
 
 def test_blocks_halve_and_double() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+
 from hw4.models import FCN
 from hw4.train import evaluate, main, train
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 
 import torch
+from torch import nn
+
 from hw5.data import VOCAB_SIZE, encode
 from hw5.loop import make_optimizer, train_one_epoch
 from hw5.loss import next_char_loss
 from hw5.models import CharRNN
-from torch import nn
 
 
 def batches(n: int, size: int, length: int, seed: int) -> list[torch.Tensor]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import torch
+from torch import nn
+
 from hw5.data import VOCAB_SIZE
 from hw5.loss import next_char_loss, sequence_nll
 from hw5.models import CharRNN
-from torch import nn
 
 
 class Uniform(nn.Module):

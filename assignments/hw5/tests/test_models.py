@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from hw5.data import VOCAB_SIZE
 from hw5.models import CharRNN
 

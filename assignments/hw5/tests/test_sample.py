@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import torch
+
 from hw5.data import VOCAB, encode
 from hw5.models import CharRNN
 from hw5.sample import make_generator, sample

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from hw5.models import CharRNN
 from hw5.train import main, train
 

@@ -98,8 +98,11 @@ def forbidden_used(grader_session: Any) -> Callable[[str, Iterable[str]], list[s
             data = read_worker_file(path, max_bytes=SOURCE_CAP_BYTES, root=root)
             source = data.decode("utf-8", errors="replace")
             found = forbidden_in(source, f"{name}.py", forbidden)
-            used.update(found if name == filename.removesuffix(".py")
-                        else (f"{n} (in {name}.py)" for n in found))
+            used.update(
+                found
+                if name == filename.removesuffix(".py")
+                else (f"{n} (in {name}.py)" for n in found)
+            )
             todo.extend(local_imports(source, f"{name}.py", package))
         return sorted(used)
 

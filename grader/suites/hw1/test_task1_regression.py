@@ -56,10 +56,10 @@ def fit(
     w = expect_tensor(w_raw, shape=(x.shape[1],), dtype=torch.float32, name="w")
     b = expect_tensor(b_raw, shape=(), dtype=torch.float32, name="b")
     if not isinstance(losses_raw, (tuple, list)) or len(losses_raw) != steps:
-        got = (len(losses_raw) if isinstance(losses_raw, (tuple, list))
-               else type(losses_raw).__name__)
-        raise InvalidValue(f"losses should be a list with one float per step ({steps}), "
-                           f"got {got}")
+        got = (
+            len(losses_raw) if isinstance(losses_raw, (tuple, list)) else type(losses_raw).__name__
+        )
+        raise InvalidValue(f"losses should be a list with one float per step ({steps}), got {got}")
     losses = [expect_number(v, name=f"losses[{k}]") for k, v in enumerate(losses_raw)]
     return w, b, torch.tensor(losses, dtype=torch.float64)
 
@@ -83,8 +83,9 @@ def test_recovers_parameters(student, set_score):
         w, b, _ = fit(student, x, y, lr=0.1, steps=300)
         error = max((w - w_true).abs().max().item(), (b - b_true).abs().item())
         if error > PARAM_TOLERANCE:
-            failures.append(f"problem {k}: a parameter is off by {error:.3g} "
-                            f"(allowed {PARAM_TOLERANCE})")
+            failures.append(
+                f"problem {k}: a parameter is off by {error:.3g} (allowed {PARAM_TOLERANCE})"
+            )
     set_score(6 * (len(problems) - len(failures)) / len(problems))
     assert not failures, "; ".join(failures)
 
@@ -118,5 +119,7 @@ def test_no_torch_optim(student, forbidden_used):
     x, y, _, _ = make_problem(seed=407, n=32, d=3, noise=0.1)
     fit(student, x, y, lr=0.1, steps=3)  # it must run first: a stub earns nothing here
     used = forbidden_used("regression.py", {"optim", "SGD", "Adam", "Optimizer"})
-    assert not used, (f"regression.py uses {', '.join(used)}: Task 1 asks for the update "
-                      "w -= lr * w.grad written by hand under torch.no_grad()")
+    assert not used, (
+        f"regression.py uses {', '.join(used)}: Task 1 asks for the update "
+        "w -= lr * w.grad written by hand under torch.no_grad()"
+    )

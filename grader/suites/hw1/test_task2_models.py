@@ -16,8 +16,9 @@ def images(batch: int, seed: int) -> torch.Tensor:
 
 
 def logits_of(model, x: torch.Tensor) -> torch.Tensor:
-    return expect_tensor(model(x), shape=(x.shape[0], 6), dtype=torch.float32,
-                         name="LinearClassifier output")
+    return expect_tensor(
+        model(x), shape=(x.shape[0], 6), dtype=torch.float32, name="LinearClassifier output"
+    )
 
 
 @number("2.1")
@@ -52,8 +53,11 @@ def test_is_affine(student):
         x1, x2 = images(4, seed=100 + trial), images(4, seed=200 + trial)
         zero = torch.zeros(4, 3, 64, 64)
         left = logits_of(model, a * x1 + b * x2)
-        right = (a * logits_of(model, x1) + b * logits_of(model, x2)
-                 + (1 - a - b) * logits_of(model, zero))
+        right = (
+            a * logits_of(model, x1)
+            + b * logits_of(model, x2)
+            + (1 - a - b) * logits_of(model, zero)
+        )
         gap = (left - right).abs().max().item()
         assert torch.allclose(left, right, rtol=1e-3, atol=1e-3), (
             f"f(a x1 + b x2) differs from a f(x1) + b f(x2) + (1 - a - b) f(0) by up to {gap:.3g}: "
@@ -68,7 +72,7 @@ def test_images_scored_independently(student):
     model = student.models.LinearClassifier()
     batch = images(5, seed=31)
     together = logits_of(model, batch)
-    alone = torch.cat([logits_of(model, batch[i:i + 1]) for i in range(5)])
+    alone = torch.cat([logits_of(model, batch[i : i + 1]) for i in range(5)])
     gap = (together - alone).abs().max().item()
     assert torch.allclose(together, alone, rtol=1e-4, atol=1e-4), (
         f"scoring images one at a time changes their logits by up to {gap:.3g}: flatten each "

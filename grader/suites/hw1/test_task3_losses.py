@@ -10,8 +10,15 @@ import torch.nn.functional as F
 
 from grader.suitekit import expect_tensor, number, partial_credit, weight
 
-LIBRARY_SHORTCUTS = {"cross_entropy", "CrossEntropyLoss", "log_softmax", "LogSoftmax",
-                     "nll_loss", "NLLLoss", "logsumexp"}
+LIBRARY_SHORTCUTS = {
+    "cross_entropy",
+    "CrossEntropyLoss",
+    "log_softmax",
+    "LogSoftmax",
+    "nll_loss",
+    "NLLLoss",
+    "logsumexp",
+}
 # why a hand-written cross-entropy leaves the finite range at logits of +-1000
 OVERFLOW_CAUSES = (
     "exp() of a large logit overflows to inf, and the log of a probability that underflowed "
@@ -21,8 +28,9 @@ OVERFLOW_CAUSES = (
 RTOL, ATOL = 1e-6, 1e-8  # float64 in, float64 reference
 
 
-def problem(batch: int, classes: int, scale: float, seed: int,
-            dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:
+def problem(
+    batch: int, classes: int, scale: float, seed: int, dtype: torch.dtype = torch.float64
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Random logits (B, C) of typical size `scale` and labels (B,) int64."""
     gen = torch.Generator().manual_seed(seed)
     logits = (torch.randn(batch, classes, generator=gen, dtype=torch.float64) * scale).to(dtype)
@@ -45,20 +53,29 @@ def student_loss_and_grad(
     (finite unless `finite` is False: then the caller explains a NaN or inf itself)."""
     loss_fn = student.losses.ClassificationLoss()
     result = loss_fn.gradients(logits, target)
-    loss = expect_tensor(result.output, shape=(), name="ClassificationLoss output",
-                         finite=finite)
-    grad = expect_tensor(result.inputs[0], shape=tuple(logits.shape), finite=finite,
-                         name="gradient of the loss with respect to the logits")
+    loss = expect_tensor(result.output, shape=(), name="ClassificationLoss output", finite=finite)
+    grad = expect_tensor(
+        result.inputs[0],
+        shape=tuple(logits.shape),
+        finite=finite,
+        name="gradient of the loss with respect to the logits",
+    )
     return loss.double(), grad.double()
 
 
-def compare(student, logits: torch.Tensor, target: torch.Tensor, what: str,
-            rtol: float = RTOL, atol: float = ATOL) -> str | None:
+def compare(
+    student,
+    logits: torch.Tensor,
+    target: torch.Tensor,
+    what: str,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> str | None:
     """None when value and gradient match the reference, else a message for the student."""
     loss, grad = student_loss_and_grad(student, logits, target, finite=False)
     want_loss, want_grad = reference(logits, target)
     if not bool(loss.isfinite()):
-        return (f"{what}: the loss is {loss.item()} ({OVERFLOW_CAUSES})")
+        return f"{what}: the loss is {loss.item()} ({OVERFLOW_CAUSES})"
     if not bool(grad.isfinite().all()):
         return f"{what}: the gradient has NaN or infinite values ({OVERFLOW_CAUSES})"
     if not torch.isclose(loss, want_loss, rtol=rtol, atol=atol):
@@ -81,8 +98,10 @@ def test_value(student, set_score):
         loss = expect_tensor(loss_fn(logits, target), shape=(), name="ClassificationLoss output")
         want, _ = reference(logits, target)
         if not torch.isclose(loss.double(), want, rtol=RTOL, atol=ATOL):
-            failures.append(f"case {k} ({batch} x {classes} logits): the loss is "
-                            f"{loss.item():.6g}, expected {want.item():.6g}")
+            failures.append(
+                f"case {k} ({batch} x {classes} logits): the loss is "
+                f"{loss.item():.6g}, expected {want.item():.6g}"
+            )
     set_score(6 * (len(cases) - len(failures)) / len(cases))
     assert not failures, "; ".join(failures) + " (softmax over the classes, mean over the batch)"
 
@@ -130,5 +149,7 @@ def test_written_by_hand(student, forbidden_used):
     logits, target = problem(4, 6, 1.0, seed=7)
     student_loss_and_grad(student, logits, target)  # it must run first: a stub earns nothing
     used = forbidden_used("losses.py", LIBRARY_SHORTCUTS)
-    assert not used, (f"losses.py uses {', '.join(used)}: Task 3 asks for the log-sum-exp "
-                      "written with max, exp, sum, log and gather")
+    assert not used, (
+        f"losses.py uses {', '.join(used)}: Task 3 asks for the log-sum-exp "
+        "written with max, exp, sum, log and gather"
+    )

@@ -62,8 +62,9 @@ def test_test_accuracy(trained, set_score, grader_session):
     """Accuracy of the trained model on the hidden test images (linear credit band)"""
     accuracy = evaluate_classifier(trained, "images", "test")
     set_score(band_points(accuracy, low=TEST_LOW, high=TEST_HIGH, points=20))
-    grader_session.note(f"Task 4: accuracy on the hidden test images {accuracy:.3f} "
-                        f"(guessing gets {1 / 6:.3f})")
+    grader_session.note(
+        f"Task 4: accuracy on the hidden test images {accuracy:.3f} (guessing gets {1 / 6:.3f})"
+    )
     assert accuracy >= TEST_HIGH, (
         f"accuracy on the hidden test images is {accuracy:.3f}, below the threshold for full "
         "credit (credit grows linearly between two thresholds). Check your loop with the "

@@ -20,8 +20,10 @@ SIZE_CAP_BYTES = 1_000_000  # stated in the handout; the weights alone are about
 def random_state(seed: int) -> dict[str, torch.Tensor]:
     """Weights no fresh LinearClassifier could have by chance."""
     gen = torch.Generator().manual_seed(seed)
-    return {"weight": torch.randn(6, 3 * 64 * 64, generator=gen) * 0.01,
-            "bias": torch.randn(6, generator=gen)}
+    return {
+        "weight": torch.randn(6, 3 * 64 * 64, generator=gen) * 0.01,
+        "bias": torch.randn(6, generator=gen),
+    }
 
 
 def saved_model(student, path: Path, seed: int) -> torch.Tensor:
@@ -31,16 +33,20 @@ def saved_model(student, path: Path, seed: int) -> torch.Tensor:
     state = random_state(seed)
     names = sorted(model.state_dict())
     if len(names) != 2:
-        raise InvalidValue(f"LinearClassifier's state_dict has {len(names)} entries, expected "
-                           "2 (a weight and a bias; see Task 2)")
+        raise InvalidValue(
+            f"LinearClassifier's state_dict has {len(names)} entries, expected "
+            "2 (a weight and a bias; see Task 2)"
+        )
     by_shape = {tuple(t.shape): t for t in state.values()}
     current = model.state_dict()
     new_state = {}
     for name in names:
         shape = tuple(current[name].shape)
         if shape not in by_shape:
-            raise InvalidValue(f"LinearClassifier parameter {name} has shape {shape}, expected "
-                               "(6, 12288) and (6,) (see Task 2)")
+            raise InvalidValue(
+                f"LinearClassifier parameter {name} has shape {shape}, expected "
+                "(6, 12288) and (6,) (see Task 2)"
+            )
         new_state[name] = by_shape[shape]
     model.load_state_dict(new_state)
     model.eval()

@@ -65,7 +65,7 @@ def _records(data: bytes) -> list[bytes]:
         start = offset + _HEADER.size
         if start + length + 4 > len(data):
             break
-        out.append(data[start:start + length])
+        out.append(data[start : start + length])
         offset = start + length + 4
     return out
 

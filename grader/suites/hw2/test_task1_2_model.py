@@ -28,9 +28,12 @@ def test_output_shape(student: RemotePackage) -> None:
     for depth, hidden_dims in enumerate([(), (40,), (72, 24)]):
         model = student.models.MLPClassifier(hidden_dims=hidden_dims, dropout=0.0)
         for batch in (1, 5, 16):
-            expect_tensor(model(_images(batch, seed=batch)), shape=(batch, NUM_CLASSES),
-                          dtype=torch.float32,
-                          name=f"MLPClassifier output ({depth} hidden layers, batch of {batch})")
+            expect_tensor(
+                model(_images(batch, seed=batch)),
+                shape=(batch, NUM_CLASSES),
+                dtype=torch.float32,
+                name=f"MLPClassifier output ({depth} hidden layers, batch of {batch})",
+            )
 
 
 @number("1.2")
@@ -54,8 +57,10 @@ def test_is_not_linear(student: RemotePackage) -> None:
     """MLPClassifier is not an affine map: a non-linearity sits between its Linear layers"""
     model = student.models.MLPClassifier(hidden_dims=(64, 32), dropout=0.0).eval()
     first, second = _images(16, seed=1), _images(16, seed=2)
-    outputs = [expect_tensor(model(x), shape=(16, NUM_CLASSES), name="MLPClassifier output")
-               for x in (first, second, (first + second) / 2)]
+    outputs = [
+        expect_tensor(model(x), shape=(16, NUM_CLASSES), name="MLPClassifier output")
+        for x in (first, second, (first + second) / 2)
+    ]
     # an affine f has f((a + b) / 2) == (f(a) + f(b)) / 2 exactly (up to rounding)
     gap = (outputs[2] - (outputs[0] + outputs[1]) / 2).abs().max().item()
     scale = torch.cat(outputs).std().item()
@@ -105,8 +110,9 @@ def test_initial_logit_spread(student: RemotePackage) -> None:
     """At initialisation a deep MLP's logits vary across images at a sensible scale"""
     low, high = INIT_SPREAD_BAND
     model = student.models.MLPClassifier(hidden_dims=(384, 256, 256, 128), dropout=0.0).eval()
-    logits = expect_tensor(model(_images(64, seed=5)), shape=(64, NUM_CLASSES),
-                           name="MLPClassifier output")
+    logits = expect_tensor(
+        model(_images(64, seed=5)), shape=(64, NUM_CLASSES), name="MLPClassifier output"
+    )
     spread = logits.std(dim=0).mean().item()  # per-class std across the batch, averaged
     assert spread >= low, (
         f"at initialisation the logits barely change from image to image (spread {spread:.3g}, "

@@ -33,8 +33,13 @@ Batch = tuple[torch.Tensor, torch.Tensor]  # images (B, 3, 64, 64), labels (B,)
 
 def _batches(seed: int) -> list[Batch]:
     g = torch.Generator().manual_seed(seed)
-    return [(torch.rand(BATCH_SIZE, 3, 64, 64, generator=g),
-             torch.randint(0, NUM_CLASSES, (BATCH_SIZE,), generator=g)) for _ in range(BATCHES)]
+    return [
+        (
+            torch.rand(BATCH_SIZE, 3, 64, 64, generator=g),
+            torch.randint(0, NUM_CLASSES, (BATCH_SIZE,), generator=g),
+        )
+        for _ in range(BATCHES)
+    ]
 
 
 def _fixed_state(model: RemoteModule, seed: int) -> dict[str, torch.Tensor]:
@@ -50,21 +55,28 @@ def _fixed_state(model: RemoteModule, seed: int) -> dict[str, torch.Tensor]:
     return state
 
 
-def _reference_epoch(model: RemoteModule, state: dict[str, torch.Tensor],
-                     batches: list[Batch]) -> tuple[dict[str, torch.Tensor], float]:
+def _reference_epoch(
+    model: RemoteModule, state: dict[str, torch.Tensor], batches: list[Batch]
+) -> tuple[dict[str, torch.Tensor], float]:
     """Parameters after one SGD-with-momentum epoch from `state`, and the mean batch loss.
 
     `model` is a student MLPClassifier used only as a differentiable function: its forward
     gives the logits, `gradients` the parameter gradients of sum(logits * dL/dlogits).
     """
     model.load_state_dict(state)
-    params = {name: torch.nn.Parameter(value.clone())
-              for name, value in model.named_parameters().items()}
+    params = {
+        name: torch.nn.Parameter(value.clone()) for name, value in model.named_parameters().items()
+    }
     optimizer = torch.optim.SGD(params.values(), lr=LR, momentum=MOMENTUM)
     losses = []
     for images, labels in batches:
-        logits = expect_tensor(model(images), shape=(BATCH_SIZE, NUM_CLASSES),
-                               name="MLPClassifier output").double().requires_grad_(True)
+        logits = (
+            expect_tensor(
+                model(images), shape=(BATCH_SIZE, NUM_CLASSES), name="MLPClassifier output"
+            )
+            .double()
+            .requires_grad_(True)
+        )
         loss = F.cross_entropy(logits, labels)
         (dlogits,) = torch.autograd.grad(loss, logits)  # (B, 6): (softmax - onehot) / B
         grads = model.gradients(images, weights=dlogits.float()).params
@@ -79,8 +91,9 @@ def _reference_epoch(model: RemoteModule, state: dict[str, torch.Tensor],
     return {k: p.detach() for k, p in params.items()}, sum(losses) / len(losses)
 
 
-def _run_student_epoch(student: RemotePackage, state: dict[str, torch.Tensor],
-                       batches: list[Batch]) -> tuple[RemoteModule, object]:
+def _run_student_epoch(
+    student: RemotePackage, state: dict[str, torch.Tensor], batches: list[Batch]
+) -> tuple[RemoteModule, object]:
     model = student.models.MLPClassifier(hidden_dims=HIDDEN_DIMS, dropout=0.0)
     model.load_state_dict(state)
     model.eval()  # train_one_epoch must switch it back to train mode
@@ -105,12 +118,16 @@ def test_train_one_epoch_matches_reference(student: RemotePackage) -> None:
         have = expect_tensor(got[name], shape=want.shape, name=f"parameter {name}")
         if not torch.allclose(have, want, rtol=1e-3, atol=1e-5):
             moved = (have - state[name]).abs().max().item()
-            hint = ("the parameters did not change: call optimizer.step() after loss.backward()"
-                    if moved == 0 else
-                    "expected exactly one optimizer.zero_grad(), loss.backward() and "
-                    "optimizer.step() per batch, in the loader's order, on the batch's mean loss")
-            raise AssertionError(f"after one epoch parameter {name} differs from the reference "
-                                 f"epoch by up to {(have - want).abs().max().item():.3g}: {hint}")
+            hint = (
+                "the parameters did not change: call optimizer.step() after loss.backward()"
+                if moved == 0
+                else "expected exactly one optimizer.zero_grad(), loss.backward() and "
+                "optimizer.step() per batch, in the loader's order, on the batch's mean loss"
+            )
+            raise AssertionError(
+                f"after one epoch parameter {name} differs from the reference "
+                f"epoch by up to {(have - want).abs().max().item():.3g}: {hint}"
+            )
 
 
 @number("3.2")
@@ -140,15 +157,16 @@ def test_evaluate(student: RemotePackage) -> None:
     model = student.models.MLPClassifier(hidden_dims=(128,), dropout=0.5).eval()
     g = torch.Generator().manual_seed(15)
     images = torch.rand(40, 3, 64, 64, generator=g)
-    predicted = expect_tensor(model.predict(images, output="argmax"), shape=(40,),
-                              dtype=torch.int64, name="predictions")
+    predicted = expect_tensor(
+        model.predict(images, output="argmax"), shape=(40,), dtype=torch.int64, name="predictions"
+    )
     # labels: the model's own eval-mode answer for the first 25 images, wrong for the rest
     labels = predicted.clone()
     offset = 1 + torch.randint(0, NUM_CLASSES - 1, (15,), generator=g)  # never 0 mod 6
     labels[25:] = (predicted[25:] + offset) % NUM_CLASSES
     shuffle = torch.randperm(40, generator=g)
     images, labels = images[shuffle], labels[shuffle]
-    batches = [(images[i:i + 16], labels[i:i + 16]) for i in range(0, 40, 16)]  # 16, 16, 8
+    batches = [(images[i : i + 16], labels[i : i + 16]) for i in range(0, 40, 16)]  # 16, 16, 8
     model.train()
     model.record_grad_modes()
     accuracy = expect_number(student.loop.evaluate(model, batches), name="evaluate's return value")

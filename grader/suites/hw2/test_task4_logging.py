@@ -16,8 +16,9 @@ TAGS = ("train/loss", "train/accuracy", "valid/accuracy")
 
 
 def _close(got: list[float], want: list[float]) -> bool:
-    return len(got) == len(want) and all(math.isclose(g, w, rel_tol=1e-5, abs_tol=1e-6)
-                                         for g, w in zip(got, want, strict=True))
+    return len(got) == len(want) and all(
+        math.isclose(g, w, rel_tol=1e-5, abs_tol=1e-6) for g, w in zip(got, want, strict=True)
+    )
 
 
 @number("4.1")
@@ -38,8 +39,9 @@ def test_training_logger_writes_scalars(student: RemotePackage, exchange_dir: Pa
     scalars = read_scalars(log_dir)
     missing = [tag for tag in TAGS if tag not in scalars.series]
     found = ", ".join(sorted(scalars.series)) or "none"
-    assert not missing, (f"tags {', '.join(missing)} missing from the TensorBoard logs "
-                         f"(found: {found})")
+    assert not missing, (
+        f"tags {', '.join(missing)} missing from the TensorBoard logs (found: {found})"
+    )
     assert _close(scalars.values("train/loss"), losses), (
         f"train/loss holds {len(scalars.values('train/loss'))} values, expected one per "
         "log_step call with the loss it was given"

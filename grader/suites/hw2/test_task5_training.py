@@ -55,14 +55,16 @@ def test_returns_an_mlp(trained: TrainedModel) -> None:
 
 @number("5.2")
 @partial_credit(16)
-def test_test_accuracy(trained: TrainedModel, set_score: Callable[[float], None],
-                       grader_session: GradingSession) -> None:
+def test_test_accuracy(
+    trained: TrainedModel, set_score: Callable[[float], None], grader_session: GradingSession
+) -> None:
     """The trained MLP classifies held-out test images (accuracy, linear credit band)"""
     trained.require().eval()
     accuracy = evaluate_classifier(trained, "images", "test")
     set_score(band_points(accuracy, low=ACC_LOW, high=ACC_HIGH, points=16))
-    grader_session.note(f"Task 5: accuracy on held-out test images {accuracy:.3f} "
-                        f"(chance is {1 / 6:.3f})")
+    grader_session.note(
+        f"Task 5: accuracy on held-out test images {accuracy:.3f} (chance is {1 / 6:.3f})"
+    )
     assert accuracy >= ACC_HIGH, (
         f"accuracy on held-out test images is {accuracy:.3f}; full credit needs {ACC_HIGH:.2f} "
         f"(credit starts at {ACC_LOW:.2f}). Tune the width, dropout, learning rate or epochs, "
@@ -78,8 +80,10 @@ def test_training_run_logs(trained: TrainedModel) -> None:
     scalars = read_scalars(trained.log_dir)
     missing = [tag for tag in TAGS if tag not in scalars.series]
     found = ", ".join(sorted(scalars.series)) or "none"
-    assert not missing, (f"the training run's logs lack {', '.join(missing)} (found: {found}): "
-                         "pass log_dir to TrainingLogger and log every step and every epoch")
+    assert not missing, (
+        f"the training run's logs lack {', '.join(missing)} (found: {found}): "
+        "pass log_dir to TrainingLogger and log every step and every epoch"
+    )
     epochs = len(scalars.values("valid/accuracy"))
     assert len(scalars.values("train/accuracy")) == epochs, (
         "train/accuracy and valid/accuracy should both be logged once per epoch"

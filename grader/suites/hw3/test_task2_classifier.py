@@ -24,8 +24,12 @@ def images(batch: int, height: int, width: int, seed: int) -> torch.Tensor:
 
 
 def logits_of(model, x: torch.Tensor) -> torch.Tensor:
-    return expect_tensor(model(x), shape=(x.shape[0], 6), dtype=torch.float32,
-                         name=f"CNNClassifier output for {x.shape[-2]}x{x.shape[-1]} images")
+    return expect_tensor(
+        model(x),
+        shape=(x.shape[0], 6),
+        dtype=torch.float32,
+        name=f"CNNClassifier output for {x.shape[-2]}x{x.shape[-1]} images",
+    )
 
 
 @number("2.1")
@@ -51,7 +55,8 @@ def test_any_input_size(student):
             raise StudentException(
                 f"CNNClassifier fails on {height}x{width} images (global average pooling, "
                 f"not flattening, makes the head work for any size): {exc.student_message}",
-                exc.detail, exc_type=exc.exc_type,
+                exc.detail,
+                exc_type=exc.exc_type,
             ) from None
 
 
@@ -68,8 +73,11 @@ def test_layers(student):
     assert any(info.type_name.rsplit(".", 1)[-1] == "Block" for info in infos), (
         "CNNClassifier should use your Block from Task 1"
     )
-    biased = [info.name for info in infos
-              if info.torch_type == "Conv2d" and "bias=False" not in info.extra_repr]
+    biased = [
+        info.name
+        for info in infos
+        if info.torch_type == "Conv2d" and "bias=False" not in info.extra_repr
+    ]
     assert not biased, (
         f"{len(biased)} convolution(s) have a bias, e.g. {biased[0]!r}: the handout asks "
         "for bias=False on every convolution, as each feeds a BatchNorm whose shift makes a "
@@ -81,8 +89,9 @@ def test_layers(student):
 @weight(4)
 def test_parameter_budget(student):
     """CNNClassifier() has at most 500,000 parameters"""
-    count = expect_int(student.models.CNNClassifier().parameter_count(), name="parameter count",
-                       minimum=1)
+    count = expect_int(
+        student.models.CNNClassifier().parameter_count(), name="parameter count", minimum=1
+    )
     assert count <= MAX_PARAMETERS, (
         f"CNNClassifier() has {count:,} parameters, over the budget of {MAX_PARAMETERS:,}: "
         "use narrower layers or fewer blocks"
@@ -149,7 +158,7 @@ def test_batch_norm_in_eval_mode(student):
     assert all(torch.equal(before[k], after[k]) for k in before), (
         "a forward pass in eval mode changed the BatchNorm running statistics"
     )
-    alone = torch.cat([logits_of(model, x[i:i + 1]) for i in range(len(x))])
+    alone = torch.cat([logits_of(model, x[i : i + 1]) for i in range(len(x))])
     gap = (together - alone).abs().max().item()
     assert torch.allclose(together, alone, atol=TOLERANCE, rtol=TOLERANCE), (
         f"in eval mode, scoring images one at a time changes their logits by up to {gap:.3g}: "

@@ -76,8 +76,9 @@ def test_train_pipeline_is_random(student):
     transform = student.transforms.train_transform()
     for k, label in enumerate((0, 3, 5)):
         image = course_image(seed=80 + k)
-        draws = [sample_of(transform(image, label), label, "train_transform()")
-                 for _ in range(DRAWS)]
+        draws = [
+            sample_of(transform(image, label), label, "train_transform()") for _ in range(DRAWS)
+        ]
         assert any(not torch.equal(draws[0], other) for other in draws[1:]), (
             f"train_transform() returned the same image in {DRAWS} calls: augmentation should "
             "draw new random changes every time"

@@ -52,8 +52,21 @@ def test_output_shape(student):
 # 1x1 to 512x512, thin (32x1, 2x16) and sizes the strides do not divide, as in UT Austin's
 # CS342 FCN grader; one call each, batch 1 (512x512 is the costly one, well under a second)
 ANY_SIZES = (
-    (1, 1), (2, 2), (4, 4), (8, 8), (16, 16), (32, 32), (64, 64), (128, 128), (256, 256),
-    (512, 512), (32, 1), (2, 16), (50, 70), (33, 47), (36, 17),
+    (1, 1),
+    (2, 2),
+    (4, 4),
+    (8, 8),
+    (16, 16),
+    (32, 32),
+    (64, 64),
+    (128, 128),
+    (256, 256),
+    (512, 512),
+    (32, 1),
+    (2, 16),
+    (50, 70),
+    (33, 47),
+    (36, 17),
 )
 
 
@@ -69,7 +82,8 @@ def test_any_input_size(student):
             raise StudentException(
                 f"FCN fails on {height}x{width} images (crop or pad the up-convolutions' "
                 f"output to the skip's size, so any size works): {exc.student_message}",
-                exc.detail, exc_type=exc.exc_type,
+                exc.detail,
+                exc_type=exc.exc_type,
             ) from None
 
 
