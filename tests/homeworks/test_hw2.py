@@ -45,6 +45,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "nn.Linear(width, int(hidden)), nn.ReLU(), nn.Dropout(dropout)",
             "nn.Linear(width, int(hidden)), nn.Dropout(dropout)",
             loses=("test_is_not_linear",),
+            says="Put a ReLU after every hidden Linear layer",
         ),
         ("test_parameter_count", "test_output_shape"),
     ),
@@ -55,6 +56,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "nn.Dropout(dropout)]",
             _ALWAYS_ON_DROPOUT + "]",
             loses=("test_eval_mode_is_deterministic", "test_evaluate"),
+            says="dropout must be off in eval mode",
         ),
         ("test_dropout_active_in_train_mode", "test_parameter_count"),
     ),
@@ -65,6 +67,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             'nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")',
             "nn.init.zeros_(module.weight)",
             loses=("test_initial_logit_spread", "test_every_parameter_gets_a_gradient"),
+            says="are some weights initialised to zero?",
         ),
         ("test_output_shape",),
     ),
@@ -75,6 +78,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "        self.apply(init_weights)\n",
             "",
             loses=("test_initial_logit_spread",),
+            says="Initialise every Linear weight with Kaiming (or Xavier) scaling",
         ),
         ("test_every_parameter_gets_a_gradient",),
     ),
@@ -85,6 +89,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "return self.layers(x - 0.5)",
             "return self.layers[-1](self.layers[:-1](x - 0.5).detach())",
             loses=("test_every_parameter_gets_a_gradient",),
+            says="its output is detached from the graph",
         ),
         ("test_is_not_linear", "test_initial_logit_spread"),
     ),
@@ -95,6 +100,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "        optimizer.zero_grad()\n",
             "",
             loses=("test_train_one_epoch_matches_reference",),
+            says="expected exactly one optimizer.zero_grad()",
         ),
         ("test_evaluate",),
     ),
@@ -105,6 +111,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "return sum(batch_losses) / len(batch_losses)",
             "return batch_losses[-1]",
             loses=("test_train_one_epoch_returns_mean_loss",),
+            says="expected the mean of the per-batch losses",
         ),
         ("test_train_one_epoch_matches_reference",),
     ),
@@ -115,6 +122,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "    model.eval()\n    correct",
             "    correct",
             loses=("test_evaluate",),
+            says="evaluate must switch the model to eval() mode",
         ),
         ("test_train_one_epoch_returns_mean_loss",),
     ),
@@ -125,6 +133,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             "    with torch.no_grad():\n        for images",
             "    with torch.enable_grad():\n        for images",
             loses=("test_evaluate",),
+            says="wrap the loop in torch.no_grad()",
         ),
         ("test_train_one_epoch_returns_mean_loss",),
     ),
@@ -135,8 +144,70 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             'TRAIN_LOSS = "train/loss"',
             'TRAIN_LOSS = "loss"',
             loses=("test_training_logger_writes_scalars",),
+            says="tags train/loss missing from the TensorBoard logs",
         ),
         ("test_training_logger_without_log_dir",),
+    ),
+]
+
+
+# Every hidden test that does not train (Task 5's run and the logs it writes take a minute).
+_NOT_TRAINING = (
+    "test_output_shape",
+    "test_parameter_count",
+    "test_is_not_linear",
+    "test_dropout_active_in_train_mode",
+    "test_eval_mode_is_deterministic",
+    "test_initial_logit_spread",
+    "test_every_parameter_gets_a_gradient",
+    "test_train_one_epoch_matches_reference",
+    "test_train_one_epoch_returns_mean_loss",
+    "test_evaluate",
+    "test_training_logger_writes_scalars",
+    "test_training_logger_without_log_dir",
+)
+
+# Correct solutions written differently from the reference: each keeps every point of the
+# tests above (the grader checks behaviour, not the reference's way of writing it).
+ALTERNATIVES: list[Mutant] = [
+    Mutant(
+        "nested_block_sequentials",
+        "hw2/models.py",
+        "layers += [nn.Linear(width, int(hidden)), nn.ReLU(), nn.Dropout(dropout)]",
+        "layers.append(\n                nn.Sequential(nn.Linear(width, int(hidden)), nn.ReLU(), "
+        "nn.Dropout(dropout))\n            )",
+        loses=(),
+    ),
+    Mutant(
+        "normal_init_by_fan_in",
+        "hw2/models.py",
+        'nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")',
+        "nn.init.normal_(module.weight, std=(2.0 / module.in_features) ** 0.5)",
+        loses=(),
+    ),
+    Mutant(
+        "model_zero_grad",
+        "hw2/loop.py",
+        "        optimizer.zero_grad()\n",
+        "        model.zero_grad(set_to_none=True)\n",
+        loses=(),
+    ),
+    Mutant(
+        "evaluate_inference_mode_batch_means",
+        "hw2/loop.py",
+        """    with torch.no_grad():
+        for images, labels in loader:
+            images, labels = images.to(device), labels.to(device)
+            predictions = model(images).argmax(dim=1)  # (B,)
+            correct += int((predictions == labels).sum().item())
+""",
+        """    with torch.inference_mode():
+        for images, labels in loader:
+            logits = model(images.to(device))
+            hits = (logits.argmax(dim=1) == labels.to(device)).float()
+            correct += hits.mean().item() * len(hits)  # batch accuracy times batch size
+""",
+        loses=(),
     ),
 ]
 
@@ -176,6 +247,14 @@ def test_mutant_loses_its_points(
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw2", submission, keyword=_keyword(mutant.loses + keeps))
     check_mutant_report(report, mutant, keeps, _NAMES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alternative", ALTERNATIVES, ids=[m.name for m in ALTERNATIVES])
+def test_correct_alternative_keeps_every_point(graded, tmp_path: Path, alternative: Mutant) -> None:
+    submission = make_mutant(SOLUTION, alternative, tmp_path / alternative.name)
+    report = graded("hw2", submission, keyword=_keyword(_NOT_TRAINING))
+    check_mutant_report(report, alternative, _NOT_TRAINING, _NAMES)
 
 
 def test_public_tests_pass_on_the_reference() -> None:

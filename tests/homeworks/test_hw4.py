@@ -232,6 +232,116 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
 ]
 
 
+# Every hidden test but Task 5's, which trains a model (minutes) or needs one trained.
+_TASKS_1_TO_4 = (
+    "test_confusion_matrix_counts",
+    "test_iou_and_mean_iou",
+    "test_absent_class",
+    "test_pixel_accuracy",
+    "test_class_weights",
+    "test_weighted_loss",
+    "test_output_shape",
+    "test_any_input_size",
+    "test_layers",
+    "test_parameter_count",
+    "test_skip_connections",
+    "test_gradients_reach_every_layer",
+    "test_batch_norm_in_train_mode",
+    "test_batch_norm_in_eval_mode",
+    "test_flips_image_and_mask_together",
+    "test_flips_are_random",
+    "test_flip_settings",
+)
+
+_METRICS_PY = (SOLUTION / "hw4" / "metrics.py").read_text()
+_BINCOUNT_ADD = _between(
+    _METRICS_PY,
+    "        # Each (true, predicted) pair",
+    "self.matrix += counts.reshape(self.n_classes, self.n_classes)\n",
+)
+_IOU_TO_MEAN = _between(
+    _METRICS_PY, "        return torch.where(union > 0", "if len(present) else 0.0\n"
+)
+_FCN_ADDITIVE_SKIPS = '''class FCN(nn.Module):
+    """Down blocks, then up blocks whose output is added to the encoder's map of the same
+    size (the skip); the image itself is concatenated before the 1x1 head."""
+
+    def __init__(self, channels: Sequence[int] = (16, 32, 64, 96), n_classes: int = 5) -> None:
+        super().__init__()
+        widths = [3, *channels]
+        self.down = nn.ModuleList(down_block(a, b) for a, b in zip(widths, widths[1:]))
+        back = [*reversed(channels), channels[0]]  # each up block to its skip's width
+        self.up = nn.ModuleList(up_block(a, b) for a, b in zip(back, back[1:]))
+        self.head = nn.Conv2d(channels[0] + 3, n_classes, kernel_size=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = []
+        z = x
+        for block in self.down:
+            skips.append(z)
+            z = block(z)
+        for block, skip in zip(self.up[:-1], reversed(skips[1:])):
+            z = block(z)[:, :, : skip.shape[2], : skip.shape[3]] + skip  # add, not concatenate
+        z = self.up[-1](z)[:, :, : x.shape[2], : x.shape[3]]
+        return self.head(torch.cat([z, x], dim=1))
+'''
+
+# Correct solutions written differently from the reference: each keeps every point of
+# Tasks 1 to 4.
+ALTERNATIVES: list[Mutant] = [
+    # one count per (true, predicted) pair of classes instead of a single bincount
+    Mutant(
+        "confusion_matrix_by_loops",
+        "hw4/metrics.py",
+        _BINCOUNT_ADD,
+        "        truth, guess = truth[keep], guess[keep]  # (P,)\n"
+        "        for t in range(self.n_classes):\n"
+        "            for p in range(self.n_classes):\n"
+        "                self.matrix[t, p] += int(((truth == t) & (guess == p)).sum())\n",
+        loses=(),
+    ),
+    # NaN-safe division by hand: 0 / 0 gives NaN by itself, and nanmean skips it
+    Mutant(
+        "iou_by_nan_division",
+        "hw4/metrics.py",
+        _IOU_TO_MEAN,
+        _IOU_TO_MEAN.replace(
+            "torch.where(union > 0, hits / union.clamp(min=1), torch.nan)",
+            "hits / union  # 0 / 0 is NaN in float64",
+        ).replace(
+            "        present = iou[~iou.isnan()]\n"
+            "        return float(present.mean()) if len(present) else 0.0\n",
+            "        return 0.0 if bool(iou.isnan().all()) else float(iou.nanmean())\n",
+        ),
+        loses=(),
+    ),
+    # the weighted mean written out with log_softmax + gather instead of F.cross_entropy
+    Mutant(
+        "loss_by_log_softmax_gather",
+        "hw4/losses.py",
+        "    return F.cross_entropy(logits, masks.long(), weight=weights, "
+        "ignore_index=IGNORE_INDEX)\n",
+        "    masks = masks.long()\n"
+        "    keep = masks != IGNORE_INDEX  # (B, H, W)\n"
+        "    log_probs = F.log_softmax(logits, dim=1)  # (B, K, H, W)\n"
+        "    picked = log_probs.gather(1, masks.where(keep, 0)[:, None])[:, 0]  # (B, H, W)\n"
+        "    if weights is None:\n"
+        "        weights = torch.ones(logits.shape[1], dtype=logits.dtype)\n"
+        "    w = weights.to(logits)[masks.where(keep, 0)] * keep  # (B, H, W), 0 where unknown\n"
+        "    return -(w * picked).sum() / w.sum()\n",
+        loses=(),
+    ),
+    # skips added to the up blocks' output instead of concatenated with it
+    Mutant(
+        "skips_added_not_concatenated",
+        "hw4/models.py",
+        _FCN_CLASS,
+        _FCN_ADDITIVE_SKIPS,
+        loses=(),
+    ),
+]
+
+
 def _keyword(names: tuple[str, ...]) -> str:
     return " or ".join(names)
 
@@ -265,6 +375,14 @@ def test_mutant_loses_its_points(
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw4", submission, keyword=_keyword(mutant.loses + keeps))
     check_mutant_report(report, mutant, keeps, _NAMES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("alternative", ALTERNATIVES, ids=[m.name for m in ALTERNATIVES])
+def test_correct_alternative_keeps_every_point(graded, tmp_path: Path, alternative: Mutant) -> None:
+    submission = make_mutant(SOLUTION, alternative, tmp_path / alternative.name)
+    report = graded("hw4", submission, keyword=_keyword(_TASKS_1_TO_4))
+    check_mutant_report(report, alternative, _TASKS_1_TO_4, _NAMES)
 
 
 def test_public_tests_pass_on_the_reference() -> None:
