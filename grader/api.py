@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import homeworks, sandbox
+from grader import homeworks
+from grader.engine import sandboxing
 from grader.engine.plugin import GraderPlugin, GradingListener
 from grader.engine.session import GradingSession
 from grader.errors import GraderError
@@ -149,7 +150,7 @@ def _forget_modules(suite: Path) -> None:
 
 
 def _header(device: str, threads: int, verbose: bool) -> list[str]:
-    layers = sandbox.probe()
+    layers = sandboxing.probe()
     lines = [f"device: {device}, {threads} thread{'s' if threads != 1 else ''}", layers.summary()]
     if verbose:
         lines += layers.lines()

@@ -22,10 +22,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from grader.engine.sandboxing import prepare_scratch, worker_env
 from grader.errors import GraderError, StudentCodeError
 from grader.homeworks import Homework
 from grader.intake import NEVER_ENTERED, Submission, find_package, intake
-from grader.sandbox import prepare_scratch, worker_env
 
 __all__ = ["DEFAULT_MAX_BYTES", "BundleInfo", "bundle"]
 

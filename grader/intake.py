@@ -32,7 +32,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from grader import homeworks, sandbox
+from grader import homeworks
+from grader.engine import sandboxing
 from grader.errors import GraderError
 from grader.homeworks import Homework
 from grader.layout import IGNORED_DIRS
@@ -90,14 +91,14 @@ def intake(
             )
         _check_zip(upload)
         unzipped = staging / "unzipped"
-        notes += sandbox.extract_submission(upload, unzipped)
+        notes += sandboxing.extract_submission(upload, unzipped)
         upload = unzipped
     package_dir, found_at = find_package(homework, upload)
     whitelist = homework.whitelist()
     inner = [_inner(homework, rel) for rel in whitelist]
     root = staging / "submission"
     scratch = root / homework.package
-    sandbox.prepare_scratch(package_dir, inner, scratch)  # regular files only, no links
+    sandboxing.prepare_scratch(package_dir, inner, scratch)  # regular files only, no links
     provided = [
         rel for rel, name in zip(whitelist, inner, strict=True) if (scratch / name).is_file()
     ]

@@ -40,3 +40,25 @@ def test_one_ignore_list(tmp_path: Path) -> None:
         (tmp_path / name).write_text("")
     ignored = layout.ignore_patterns()(str(tmp_path), sorted(p.name for p in tmp_path.iterdir()))
     assert sorted(p.name for p in tmp_path.iterdir() if p.name not in ignored) == ["models.py"]
+
+
+def test_only_the_engine_imports_the_sandbox() -> None:
+    """The layering (CLI -> API -> engine -> worker): grader.sandbox has one client."""
+    import ast
+
+    root = Path(layout.__file__).parent  # grader/
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).parts
+        if relative[0] in ("sandbox", "engine"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            if any(n == "grader.sandbox" or n.startswith("grader.sandbox.") for n in names):
+                offenders.append(f"{path.relative_to(root.parent)}:{node.lineno}")
+    assert not offenders, f"import the sandbox through grader.engine.sandboxing: {offenders}"

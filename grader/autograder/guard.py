@@ -26,9 +26,9 @@ from typing import Any
 
 from grader.autograder.notices import notice
 from grader.engine.plugin import NOT_RUN
+from grader.engine.sandboxing import kill_descendants
 from grader.formatters import write_json_atomic
 from grader.results import GradeReport, TestResult
-from grader.sandbox.kill import kill_descendants
 
 __all__ = ["PartialResults", "ResultsGuard"]
 

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _create_sandbox_user() -> None:
-    from grader.sandbox.privileges import ensure_user, is_root
+    from grader.engine.sandboxing import ensure_user, is_root
 
     if is_root():
         found, how = ensure_user()

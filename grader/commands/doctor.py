@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.sandbox import probe
+    from grader.engine.sandboxing import probe
 
     report = probe()
     seed_problem = weak_seed_reason()

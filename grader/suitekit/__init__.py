@@ -14,7 +14,7 @@ Everything a suite needs from the grader, in one place (docs/writing-tests.md):
 - read_worker_file: read a file a worker wrote without trusting it.
 
 The sandbox itself is not a suite's business; `read_worker_file` is re-exported here so
-no suite imports grader.sandbox.
+no suite imports the sandbox (only the engine does: grader/engine/sandboxing.py).
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ from grader.batchnorm import (
 )
 from grader.checks import expect_int, expect_number, expect_tensor
 from grader.engine import GradingSession, RemoteModule, RemotePackage
+from grader.engine.sandboxing import read_worker_file
 from grader.errors import GraderSideFailure, InvalidValue, StudentException
-from grader.sandbox import read_worker_file
 from grader.scoring import band_points, linear_band
 from grader.suitekit.prediction import predict
 from grader.training import (

@@ -253,6 +253,7 @@ def test_training_past_the_budget_scores_zero(graded, tmp_path: Path, monkeypatc
         "    torch.manual_seed(seed)\n    train_loader",
         "    time.sleep(2 * time_budget_s)\n    torch.manual_seed(seed)\n    train_loader",
         loses=("test_trains_within_budget", "test_test_accuracy"),
+        says="idle (sleeping or blocked)",
     )
     submission = make_mutant(SOLUTION, mutant, tmp_path / mutant.name)
     report = graded("hw1", submission, keyword=_keyword(mutant.loses))

@@ -9,7 +9,7 @@ from gradescope_utils.autograder_utils.decorators import number, weight
 from safetensors.torch import load as load_safetensors
 
 from grader.checks import expect_tensor
-from grader.sandbox import read_worker_file
+from grader.suitekit import read_worker_file
 
 HIDDEN = Path(__file__).resolve().parents[1] / "hidden"
 
