@@ -21,6 +21,8 @@ import os
 import time
 from dataclasses import dataclass
 
+from grader.procfs import stat_fields
+
 __all__ = [
     "MachineLoad",
     "TreeMeter",
@@ -49,13 +51,9 @@ class _ProcStat:
 
 
 def _read_stat(pid: int) -> _ProcStat | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            raw = fh.read()
-    except OSError:
+    fields = stat_fields(pid)
+    if fields is None:
         return None
-    # "pid (comm) state ppid ... utime stime cutime cstime ...": comm may hold ") ".
-    fields = raw[raw.rfind(b")") + 2 :].split()
     try:
         ticks = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
         rss_pages = int(fields[21])

@@ -13,6 +13,7 @@ import os
 import signal
 import time
 
+from grader.procfs import stat_fields
 from grader.sandbox.policy import SandboxPolicy
 
 _MAX_ROUNDS = 200  # a fork bomb loses a round per fork generation; it converges in a few
@@ -20,14 +21,8 @@ _MAX_ROUNDS = 200  # a fork bomb loses a round per fork generation; it converges
 
 def _stat(pid: str) -> tuple[int, str] | None:
     """(ppid, state) of a /proc entry, or None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            raw = fh.read()
-    except OSError:
-        return None
-    # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-    fields = raw[raw.rfind(b")") + 2 :].split()
-    return int(fields[1]), fields[0].decode()
+    fields = stat_fields(pid)
+    return None if fields is None else (int(fields[1]), fields[0].decode())
 
 
 def process_table() -> dict[int, tuple[int, str]]:
