@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from grader.formatters import write_atomic
 
 
 def current_umask() -> int:
@@ -28,20 +29,9 @@ def current_umask() -> int:
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write via a temp file in the same folder and a rename; mode 0666 & ~umask."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o666 & ~current_umask())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write via a temp file in the same folder and a rename; mode 0666 & ~umask (the
+    course staff share a batch's outputs)."""
+    return write_atomic(path, text, mode=0o666 & ~current_umask())
 
 
 def write_json(path: Path, data: Any) -> Path:

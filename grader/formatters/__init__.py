@@ -14,12 +14,15 @@ from grader.text import safe_data
 __all__ = ["write_atomic", "write_json_atomic"]
 
 
-def write_atomic(path: str | os.PathLike[str], text: str) -> Path:
-    """Write `text` to `path` via a temporary file in the same folder and a rename."""
+def write_atomic(path: str | os.PathLike[str], text: str, *, mode: int | None = None) -> Path:
+    """Write `text` to `path` via a temporary file in the same folder and a rename, so a
+    reader never sees half a file. `mode`: the file's permissions (default 0600)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
