@@ -34,8 +34,7 @@ class FaultPipe:
     """The parent's end of a worker's fault log: a pipe whose write end the worker keeps.
 
     Both ends are non-blocking: a crashing worker never waits on a full pipe (what does not
-    fit is dropped; the innermost frames come first), and reading an empty one returns
-    at once."""
+    fit in its 64 KiB is dropped), and reading an empty one returns at once."""
 
     def __init__(self) -> None:
         self._read, self.write_fd = os.pipe()
@@ -55,7 +54,7 @@ class FaultPipe:
         while size < MAX_LOG_BYTES and self._read >= 0:
             try:
                 chunk = os.read(self._read, MAX_LOG_BYTES - size)
-            except (BlockingIOError, OSError):
+            except OSError:  # BlockingIOError: nothing (more) was written
                 break
             if not chunk:
                 break
