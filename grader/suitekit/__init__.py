@@ -44,7 +44,7 @@ from grader.engine import GradingSession, RemoteModule, RemotePackage
 from grader.engine.sandboxing import read_worker_file
 from grader.errors import GraderSideFailure, InvalidValue, StudentException
 from grader.scoring import band_points, linear_band
-from grader.suitekit.prediction import predict
+from grader.suitekit.prediction import expect_image_logits, predict
 from grader.training import (
     EVAL_UNITS,
     TrainedModel,
@@ -56,6 +56,7 @@ from grader.training import (
 )
 
 __all__ = [
+    "expect_image_logits",
     "EVAL_UNITS",
     "BatchNormEntry",
     "GraderSideFailure",

@@ -1,4 +1,5 @@
-"""`predict`: a trained model's class predictions on a split, for any dataset.
+"""`predict`: a trained model's class predictions on a split, for any dataset;
+`expect_image_logits`: what a trained image classifier does, whatever its class is called.
 
 `predict_split` sends the inputs to the worker and brings back what the model returns
 (its time is charged to evaluation); here the class is taken in the parent, along the
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import torch
 
+from grader.checks import expect_tensor
+from grader.engine.remote import RemoteModule
 from grader.errors import InvalidValue
 from grader.training import TrainedModel, predict_split
 
@@ -44,3 +47,20 @@ def predict(
         raise InvalidValue(
             f"the model's logits have shape {tuple(logits.shape)}: no class dimension {class_dim}"
         ) from None
+
+
+def expect_image_logits(model: RemoteModule, *, seed: int, n_classes: int = 6) -> torch.Tensor:
+    """A batch of 4 random 3x64x64 images in, (4, n_classes) float32 logits out: the check
+    that `train` returned a classifier, by behaviour rather than by class name.
+
+    The model is put in eval mode first, as evaluation does anyway, so a BatchNorm the
+    student added keeps its running statistics (the mode `train` returned it in must be
+    read before this, where a suite scores it)."""
+    model.eval()
+    images = torch.rand(4, 3, 64, 64, generator=torch.Generator().manual_seed(seed))
+    return expect_tensor(
+        model(images),
+        shape=(4, n_classes),
+        dtype=torch.float32,
+        name=f"the output of the {model.remote_type} that train returned",
+    )

@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import torch
 
 from grader.suitekit import (
     TrainedModel,
     band_points,
     evaluate_classifier,
+    expect_image_logits,
     expect_int,
-    expect_tensor,
     number,
     partial_credit,
     train_student,
@@ -47,8 +46,7 @@ def test_trains_within_budget(trained, record_property):
     """train finishes within its time budget and returns a LinearClassifier"""
     model = trained.require(record_property)
     # What it does, not what it is called: one affine map from images to 6 logits.
-    x = torch.rand(4, 3, 64, 64, generator=torch.Generator().manual_seed(40))
-    expect_tensor(model(x), shape=(4, 6), dtype=torch.float32, name="the trained model's output")
+    expect_image_logits(model, seed=40)
     count = expect_int(model.parameter_count(), name="parameter count")
     assert count == EXPECTED_PARAMETERS, (
         f"train returned a {model.remote_type} with {count} parameters; it should return the "
