@@ -40,19 +40,24 @@ def grade(
     verbose: bool = False,
     threads: int | None = None,
     listener: GradingListener | None = None,
+    public: bool = False,
 ) -> GradeReport:
     """Grade one upload (a folder, a git checkout or a .zip: the rules of grader.intake).
 
     `keyword` is a pytest -k expression selecting hidden tests. `listener` hears of the
-    planned tests and of each result as it is made. Bad input (an unknown homework, a
+    planned tests and of each result as it is made. `public` runs the homework's public
+    graded suite instead of the hidden one (`assignments/<hw>/grading/`, the validation
+    split: an estimate students can run, the same engine and report). Bad input (an unknown homework, a
     missing path, a corrupt zip, another homework's package) raises a one-line
     `GraderError` (an `IntakeError` when the upload is at fault).
     """
     start = time.monotonic()
     hw = homework if isinstance(homework, Homework) else homeworks.get(homework)
-    if not hw.has_hidden_suite:
+    suite_dir = hw.public_suite_dir if public else hw.suite_dir
+    if not hw.has_suite(public=public):
+        kind = "public graded" if public else "hidden"
         raise GraderError(
-            f"homework {hw.name} has no hidden suite ({hw.suite_dir} holds no test_*.py)"
+            f"homework {hw.name} has no {kind} suite ({suite_dir} holds no test_*.py)"
         )
     device = choose_device(device)
     threads = int(threads) if threads else default_threads()
@@ -63,7 +68,7 @@ def grade(
         session = GradingSession(hw, taken.root, device=device, threads=threads)
         plugin = GraderPlugin(session, listener)
         try:
-            _run_suite(hw, plugin, keyword)
+            _run_suite(hw, suite_dir, plugin, keyword)
         finally:
             session.close()
     report = GradeReport(
@@ -71,6 +76,7 @@ def grade(
         submission=str(submission),
         tests=plugin.results,
         device=device,
+        suite="public" if public else "hidden",
         leaderboard=plugin.leaderboard,
     )
     if any(t.extra_data.get("grader_side") for t in report.tests):
@@ -81,8 +87,8 @@ def grade(
     return report
 
 
-def _run_suite(hw: Homework, plugin: GraderPlugin, keyword: str | None) -> None:
-    suite = hw.suite_dir.resolve()
+def _run_suite(hw: Homework, suite_dir: Path, plugin: GraderPlugin, keyword: str | None) -> None:
+    suite = suite_dir.resolve()
     args = [
         str(suite),
         "-c",

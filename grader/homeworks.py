@@ -5,7 +5,8 @@ A homework is three folders under one course root and nothing else (docs/writing
 
     assignments/<hw>/README.md             the handout
     assignments/<hw>/<hw>/*.py             the student package (the whitelist is its .py files)
-    assignments/<hw>/tests/                public tests
+    assignments/<hw>/tests/                public tests (plain pytest, in-process)
+    assignments/<hw>/grading/test_*.py     the public graded suite (validation data, points)
     solutions/<hw>/<hw>/*.py               the reference, same paths and signatures
     grader/suites/<hw>/homework.toml       its declaration (HomeworkSpec)
     grader/suites/<hw>/test_*.py           the hidden suite (trusted; never shipped)
@@ -26,6 +27,7 @@ from grader.layout import PROJECT_ROOT, SUITES_DIR
 
 ROOTS_ENV = "GRADER_HOMEWORK_ROOTS"
 SPEC_FILE = "homework.toml"
+PUBLIC_SUITE = "grading"  # assignments/<hw>/grading/: the public graded suite
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,17 @@ class Homework:
         return sorted(p.relative_to(self.starter_dir).as_posix() for p in pkg.rglob("*.py"))
 
     @property
+    def public_suite_dir(self) -> Path:
+        """The public graded suite: shipped to students, scored on the validation split."""
+        return self.starter_dir / PUBLIC_SUITE
+
+    @property
     def has_hidden_suite(self) -> bool:
-        return self.suite_dir.is_dir() and any(self.suite_dir.glob("test_*.py"))
+        return self.has_suite(public=False)
+
+    def has_suite(self, *, public: bool) -> bool:
+        folder = self.public_suite_dir if public else self.suite_dir
+        return folder.is_dir() and any(folder.glob("test_*.py"))
 
     @property
     def spec(self) -> HomeworkSpec:

@@ -58,14 +58,14 @@ def test_score_override_wins() -> None:
 
 
 def test_terminal_gives_one_line_reason_per_lost_point() -> None:
-    text = render(_report())
+    text = render(_report(), width=160)
     lines = text.splitlines()
     assert lines[0] == "hw1, hidden suite (assignments/hw1) on cpu"
     line_21 = next(line for line in lines if " 2.1 " in line)
     assert line_21.endswith("not implemented yet: Task 2: LinearClassifier.forward")
     assert "NotImplementedError" not in text  # tracebacks only with -v
     assert lines[-1] == "total 17.50 / 35  (12.3 s)"
-    verbose = render(_report(), verbose=True)
+    verbose = render(_report(), verbose=True, width=160)
     assert "NotImplementedError" in verbose and "more" in verbose
     assert summary_line(_report()).startswith("hw1: 17.50 / 35  (3 tests, 2 with points lost")
 

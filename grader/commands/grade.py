@@ -13,17 +13,24 @@ from grader.results import GradeReport
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "grade",
-        help="grade a submission with the homework's hidden suite",
+        help="grade a submission (the hidden suite; the public one in a student release)",
         description=(
             "Grade SUBMISSION (a folder holding the package, the package folder itself, or a "
-            ".zip) with the hidden suite of HW. With no SUBMISSION, grade assignments/HW; "
-            "with no HW, grade every homework in assignments/."
+            ".zip) with the hidden suite of HW, or with its public graded suite (validation "
+            "data, an estimate) with --public or where there is no hidden suite, as in a "
+            "student release. With no SUBMISSION, grade assignments/HW; with no HW, grade "
+            "every homework in assignments/. Each test's line is printed as it finishes."
         ),
     )
     parser.add_argument("homework", nargs="?", metavar="HW", help="homework name, e.g. hw1")
     parser.add_argument("submission", nargs="?", metavar="SUBMISSION", help="folder or .zip")
     parser.add_argument("--json", metavar="FILE", help="also write the full report as JSON")
     parser.add_argument("--gradescope", metavar="FILE", help="also write a Gradescope results.json")
+    parser.add_argument(
+        "--public",
+        action="store_true",
+        help="run the public graded suite (validation data) even where the hidden one exists",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="show details of each test")
     parser.add_argument(
         "--exit-zero",
@@ -49,10 +56,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from grader.api import grade
     from grader.formatters import write_json_atomic
     from grader.formatters.gradescope import to_gradescope
-    from grader.formatters.terminal import render
 
     if args.homework is None:
         if args.json or args.gradescope:
@@ -63,15 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
     hw = homeworks.get(args.homework)
     submission = Path(args.submission) if args.submission else hw.starter_dir
-    report = grade(
-        hw,
-        submission,
-        device=args.device,
-        keyword=args.keyword,
-        verbose=args.verbose,
-        threads=args.threads,
-    )
-    print(render(report, verbose=args.verbose))
+    report = _grade_live(hw, submission, args)
     if args.json:
         write_json_atomic(args.json, report.to_dict())
     if args.gradescope:
@@ -79,25 +76,45 @@ def run(args: argparse.Namespace) -> int:
     return _exit_code([report], args.exit_zero)
 
 
-def _grade_all(args: argparse.Namespace) -> int:
+def _grade_live(hw: homeworks.Homework, submission: Path, args: argparse.Namespace) -> GradeReport:
+    """Grade, printing the header at once and each test's line as it finishes."""
     from grader.api import grade
-    from grader.formatters.terminal import render, summary_line
+    from grader.formatters.terminal import LiveReport, make_console
+    from grader.timing import choose_device
 
-    names = [n for n in homeworks.available() if homeworks.get(n).has_hidden_suite]
+    public = args.public or not hw.has_hidden_suite
+    device = choose_device(args.device)
+    live = LiveReport(make_console(), verbose=args.verbose)
+    live.header(hw.name, "public" if public else "hidden", str(submission), device)
+    report = grade(
+        hw,
+        submission,
+        device=device,
+        keyword=args.keyword,
+        verbose=args.verbose,
+        threads=args.threads,
+        listener=live,
+        public=public,
+    )
+    live.footer(report)
+    return report
+
+
+def _grade_all(args: argparse.Namespace) -> int:
+    from grader.formatters.terminal import summary_line
+
+    names = [
+        n
+        for n in homeworks.available()
+        if homeworks.get(n).has_hidden_suite or homeworks.get(n).has_suite(public=True)
+    ]
     if not names:
-        raise GraderError("no homework with a hidden suite found in assignments/")
+        raise GraderError("no homework with a graded suite found in assignments/")
     summaries, reports = [], []
     for name in names:
         hw = homeworks.get(name)
-        report = grade(
-            hw,
-            hw.starter_dir,
-            device=args.device,
-            keyword=args.keyword,
-            verbose=args.verbose,
-            threads=args.threads,
-        )
-        print(render(report, verbose=args.verbose), end="\n\n")
+        report = _grade_live(hw, hw.starter_dir, args)
+        print()
         summaries.append(summary_line(report))
         reports.append(report)
     print("\n".join(summaries))

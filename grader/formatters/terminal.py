@@ -1,44 +1,58 @@
-"""`GradeReport` -> the text a student reads in the terminal.
+"""`GradeReport` -> what a student reads in the terminal, whole or live as tests finish.
 
-    hw1 (assignments/hw1) on cpu
+    hw1, hidden suite (assignments/hw1) on cpu
        1.1 Linear regression recovers the parameters    10.00 / 10
-       2.1 LinearClassifier output shape                 0.00 / 5   not implemented yet: Task 2: ...
+       2.1 LinearClassifier output shape                 0.00 / 5   not implemented yet: Task 2
     total 10.00 / 100  (12.3 s)
 
-Each lost point gets a one-line reason; `verbose` adds the full output and the student's
-own traceback under the test.
+Each lost point gets a one-line reason (wrapped to the terminal, never cut); `verbose` adds
+the full output and the student's own traceback under the test. Layout and colour are
+rich's: colour only on a terminal (and never with NO_COLOR), plain text in a pipe or file.
+Every student-controlled string is escaped first (grader/text.py) and given to rich as
+plain `Text`, so neither an ANSI sequence nor rich markup in it does anything.
 """
 
 from __future__ import annotations
 
+import io
 import shutil
+import sys
 import textwrap
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from grader.results import GradeReport, TestResult
 from grader.text import safe_text
 
+__all__ = ["LiveReport", "make_console", "render", "summary_line"]
+
 MIN_NAME_WIDTH = 30
+SCORE_WIDTH = len("100.00 / 100")
+ESTIMATE_NOTE = "validation data; hidden tests and hidden data decide the final grade"
+
+
+def make_console(width: int | None = None) -> Console:
+    """stdout: colour and the real width on a terminal, plain text elsewhere. Bound to the
+    stdout of now, so the lines still reach it while pytest's own output is silenced."""
+    columns = width or shutil.get_terminal_size((100, 24)).columns  # $COLUMNS in a pipe
+    return Console(file=sys.stdout, width=columns, highlight=False)
 
 
 def render(report: GradeReport, *, verbose: bool = False, width: int | None = None) -> str:
-    """The whole report; every student-controlled string is escaped (grader/text.py)."""
-    submission = safe_text(report.submission, keep_newlines=False)
-    lines = [f"{report.homework}, {report.suite} suite ({submission}) on {report.device}"]
-    if report.output:  # device, training budget, sandbox layers
-        lines += [textwrap.indent(safe_text(report.output.rstrip()), "  ")]
-    number_width = max((len(t.number) for t in report.tests), default=1)
-    name_width = _name_width(report.tests, number_width, width)
+    """The whole report as plain text (batch feedback files, tests)."""
+    columns = width or shutil.get_terminal_size((100, 24)).columns
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=columns, color_system=None, highlight=False)
+    live = LiveReport(console, verbose=verbose)
+    live.header(report.homework, report.suite, report.submission, report.device)
+    live.tests_planned(report.tests)
     for test in report.tests:
-        lines.append(_line(test, number_width, name_width))
-        if verbose:  # the reason's further lines and the student's traceback
-            rest = test.output.strip().splitlines()[1:]
-            extra = safe_text("\n".join([*rest, test.detail]).strip())
-            if extra:
-                lines.append(textwrap.indent(extra, " " * (number_width + 4)))
-    lines.append(
-        f"total {report.score:.2f} / {_points(report.max_score)}  ({report.execution_time:.1f} s)"
-    )
-    return "\n".join(lines)
+        live.test_finished(test)
+    live.footer(report)
+    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines())
 
 
 def summary_line(report: GradeReport) -> str:
@@ -50,26 +64,88 @@ def summary_line(report: GradeReport) -> str:
     )
 
 
-def _name_width(tests: list[TestResult], number_width: int, width: int | None) -> int:
-    """Names get what the terminal leaves after the number and the score, and no more
-    than the longest name needs."""
-    columns = width or shutil.get_terminal_size((100, 24)).columns
-    longest = max((len(safe_text(t.name, keep_newlines=False)) for t in tests), default=0)
-    room = columns - number_width - 3 - len("100.00 / 10  ")
-    return max(MIN_NAME_WIDTH, min(longest, room))
+class LiveReport:
+    """A `GradingListener` that prints each test's line the moment the test finishes.
 
+    `header` before grading, then the engine calls `tests_planned` once (the widths are
+    fixed from every planned name, so the lines stay aligned) and `test_finished` per test;
+    `footer` adds the notes and the total."""
 
-def _line(test: TestResult, number_width: int, name_width: int) -> str:
-    name = safe_text(test.name, keep_newlines=False)
-    if len(name) > name_width:
-        name = name[: name_width - 1] + "…"
-    score = f"{test.score:6.2f} / {_points(test.max_score):<4}"
-    reason = ""
-    if test.score < test.max_score or test.status == "failed":
-        first = test.output.strip().splitlines()[0] if test.output.strip() else test.status
-        reason = "  " + safe_text(first, keep_newlines=False)
-    number = safe_text(test.number, keep_newlines=False)
-    return f"  {number:>{number_width}} {name:<{name_width}} {score}{reason}".rstrip()
+    def __init__(self, console: Console, *, verbose: bool = False) -> None:
+        self.console = console
+        self.verbose = verbose
+        self._closed = False  # stdout went away (`| head`): grading goes on, unprinted
+        self._number_width = 1
+        self._name_width = MIN_NAME_WIDTH
+
+    def header(self, homework: str, suite: str, submission: str, device: str) -> None:
+        where = safe_text(submission, keep_newlines=False)
+        line = Text(f"{homework}, {suite} suite ({where}) on {device}", style="bold")
+        self._print(line, soft_wrap=True)
+
+    def tests_planned(self, results: Sequence[TestResult]) -> None:
+        self._number_width = max((len(t.number) for t in results), default=1)
+        longest = max((len(safe_text(t.name, keep_newlines=False)) for t in results), default=0)
+        # what the number and score leave, shared with the reason; names wrap, never cut
+        room = self.console.width - self._number_width - 1 - SCORE_WIDTH - 3
+        self._name_width = min(longest, max(MIN_NAME_WIDTH, room // 2))
+
+    def test_finished(self, result: TestResult) -> None:
+        self._print(self._line(result))
+        if self.verbose:  # the reason's further lines and the student's traceback
+            rest = result.output.strip().splitlines()[1:]
+            extra = safe_text("\n".join([*rest, result.detail]).strip())
+            if extra:
+                indent = " " * (self._number_width + 4)
+                self._print(Text(textwrap.indent(extra, indent)), soft_wrap=True)
+
+    def footer(self, report: GradeReport) -> None:
+        if report.output:  # device, training budget, sandbox layers, notes
+            notes = textwrap.indent(safe_text(report.output.rstrip()), "  ")
+            self._print(Text(notes), soft_wrap=True)
+        total = f"{report.score:.2f} / {_points(report.max_score)}"
+        if report.suite == "public":
+            line = f"estimated score {total} ({ESTIMATE_NOTE})"
+        else:
+            line = f"total {total}"
+        style = "bold green" if report.score >= report.max_score else "bold red"
+        text = Text(line, style=style)
+        text.append(f"  ({report.execution_time:.1f} s)", style="default")
+        self._print(text, soft_wrap=True)
+
+    def _print(self, renderable: Text | Table, *, soft_wrap: bool = False) -> None:
+        """One renderable, without the cells' trailing padding; flushed at once."""
+        if self._closed:
+            return
+        with self.console.capture() as captured:
+            self.console.print(renderable, soft_wrap=soft_wrap)
+        text = "\n".join(line.rstrip() for line in captured.get().splitlines())
+        try:
+            self.console.file.write(text + "\n")
+            self.console.file.flush()
+        except OSError:  # a closed pipe must not stop the grading (nor lose --json)
+            self._closed = True
+
+    def _line(self, test: TestResult) -> Table:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(justify="right", width=self._number_width + 1, no_wrap=True)
+        grid.add_column(width=self._name_width, overflow="fold")
+        grid.add_column(justify="right", width=SCORE_WIDTH, no_wrap=True)
+        grid.add_column(overflow="fold")
+        lost = test.score < test.max_score or test.status == "failed"
+        reason = ""
+        if lost:
+            first = test.output.strip().splitlines()[0] if test.output.strip() else test.status
+            reason = safe_text(first, keep_newlines=False)
+        full, none = test.score >= test.max_score, test.score <= 0
+        style = "green" if full and not lost else ("red" if none else "yellow")
+        grid.add_row(
+            Text(safe_text(test.number, keep_newlines=False)),
+            Text(safe_text(test.name, keep_newlines=False)),
+            Text(f"{test.score:.2f} / {_points(test.max_score)}", style=style),
+            Text(reason, style="dim" if not lost else ""),
+        )
+        return grid
 
 
 def _points(value: float) -> str:
