@@ -19,16 +19,24 @@ from grader.errors import GraderError
 from grader.text import safe_text
 
 COMMANDS = ("grade", "data", "calibrate", "doctor", "autograder", "release", "bundle", "batch")
+STUDENT_COMMANDS = ("grade", "bundle", "data", "doctor")  # a student release has only these
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from grader.layout import is_student_release
+
+    student = is_student_release()
     parser = argparse.ArgumentParser(
         prog="grader",
-        description="Grade PyTorch homework in a sandbox, build autograders and releases.",
+        description=(
+            "Grade your homework in the course's sandbox and package it for upload."
+            if student
+            else "Grade PyTorch homework in a sandbox, build autograders and releases."
+        ),
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in STUDENT_COMMANDS if student else COMMANDS:
         importlib.import_module(f"grader.commands.{name}").register(sub)
     return parser
 

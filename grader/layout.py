@@ -22,6 +22,7 @@ __all__ = [
     "IGNORED_DIRS",
     "IGNORED_SUFFIXES",
     "PROJECT_ROOT",
+    "RELEASE_MARKER",
     "SUITES_DIR",
     "dataset_stems",
     "hidden_paths",
@@ -29,11 +30,18 @@ __all__ = [
     "hidden_seed_file",
     "ignore_patterns",
     "is_ignored",
+    "is_student_release",
 ]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SUITES_DIR = PROJECT_ROOT / "grader" / "suites"
 HIDDEN_SEED_ENV = "GRADER_HIDDEN_SEED"
+RELEASE_MARKER = ".course-release"  # at the root of a student release (grader release)
+
+
+def is_student_release(root: Path = PROJECT_ROOT) -> bool:
+    """Whether this checkout is a student release: no hidden suites, student verbs only."""
+    return (root / RELEASE_MARKER).is_file()
 
 # Never copied anywhere (caches, environments, version control, run outputs) ...
 IGNORED_DIRS = frozenset(

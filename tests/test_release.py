@@ -98,8 +98,10 @@ def _make(release: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_make_grade_in_the_release(release: Path, tmp_path: Path) -> None:
-    """`make grade` runs the public tests: they fail on the starter and pass once the
-    package is complete (the reference solution dropped in); `make submit` bundles it."""
+    """In the release, `make grade` runs the public graded suite through the engine: a
+    line per test ("not implemented yet" for stubs, no traceback) and an estimated score,
+    0 on the starter and 100 on the reference; `make test` runs the public tests with one
+    line per stub; `make submit` bundles the package; the CLI offers student verbs only."""
     hw = available()[0]
     solution = PROJECT_ROOT / "solutions" / hw / hw
     if not solution.is_dir():
@@ -107,14 +109,22 @@ def test_make_grade_in_the_release(release: Path, tmp_path: Path) -> None:
     work = tmp_path / "student"
     shutil.copytree(release, work)
     starter = _make(work, "grade", f"HW={hw}")
-    assert starter.returncode != 0, starter.stdout[-2000:]
-    assert f"== {hw}: public tests" in starter.stdout
-    assert "NotImplementedError" in starter.stdout or "not implemented" in starter.stdout.lower()
+    assert starter.returncode != 0, starter.stdout[-2000:]  # points lost: make says so
+    assert f"{hw}, public suite (" in starter.stdout, starter.stdout[-2000:]
+    assert "not implemented yet: Task 1" in starter.stdout
+    assert "estimated score 0.00 / 100 (validation data" in starter.stdout
+    assert "Traceback" not in starter.stdout + starter.stderr
+    tests = _make(work, "test", f"HW={hw}")
+    assert tests.returncode != 0 and "not implemented yet: Task 1" in tests.stdout
+    assert "Traceback" not in tests.stdout and "site-packages/torch" not in tests.stdout
     shutil.rmtree(work / "assignments" / hw / hw)
     shutil.copytree(solution, work / "assignments" / hw / hw)
     done = _make(work, "grade", f"HW={hw}")
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
-    assert " passed" in done.stdout and " failed" not in done.stdout
+    assert "estimated score 100.00 / 100" in done.stdout, done.stdout[-3000:]
+    passed = _make(work, "test", f"HW={hw}")
+    assert passed.returncode == 0, (passed.stdout + passed.stderr)[-3000:]
+    assert " passed" in passed.stdout and " failed" not in passed.stdout
     submit = _make(work, "submit", f"HW={hw}")
     assert submit.returncode == 0, (submit.stdout + submit.stderr)[-3000:]
     bundle = work / "dist" / f"{hw}-submission.zip"
@@ -122,6 +132,13 @@ def test_make_grade_in_the_release(release: Path, tmp_path: Path) -> None:
     with zipfile.ZipFile(bundle) as archive:
         for rel in sorted(p.name for p in solution.glob("*.py")):
             assert archive.read(f"{hw}/{rel}") == (solution / rel).read_bytes()
+    verbs = subprocess.run(
+        [sys.executable, "-m", "grader", "--help"], cwd=work, capture_output=True, text=True
+    )
+    assert "grade" in verbs.stdout and "submit" in verbs.stdout, verbs.stdout
+    listed = {line.split()[0] for line in verbs.stdout.splitlines() if line.startswith("    ")}
+    assert {"grade", "bundle", "data", "doctor"} <= listed, verbs.stdout
+    assert not listed & {"autograder", "release", "batch", "calibrate"}, verbs.stdout
 
 
 def _toy_project(tmp_path: Path) -> Path:

@@ -15,7 +15,8 @@ from grader.intake import IntakeError
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "bundle",
-        help="check your homework package and zip it for upload",
+        aliases=["submit"],
+        help="check your homework package and zip it for upload (alias: submit)",
         description=(
             "Zip the package of HW for upload, leaving out caches, data, weights and logs. "
             "Refuses a package over the size cap or one that does not import from the files "

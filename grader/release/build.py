@@ -21,13 +21,13 @@ from pathlib import Path
 
 from grader.errors import GraderError
 from grader.homeworks import PROJECT_ROOT, available
-from grader.layout import ignore_patterns
+from grader.layout import RELEASE_MARKER, ignore_patterns
 from grader.release.leaks import check_release
 
 __all__ = ["MARKER", "ReleaseInfo", "build_release"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-MARKER = ".course-release"  # lets a rebuild replace an old release, and nothing else
+MARKER = RELEASE_MARKER  # lets a rebuild replace an old release, and nothing else
 IGNORE = ignore_patterns()  # grader.layout: the one list of what is never copied
 
 
