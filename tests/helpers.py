@@ -67,6 +67,16 @@ def check_mutant_report(
     if mutant.says:
         outputs = [by_function[name].output for name in mutant.loses]
         assert any(mutant.says in out for out in outputs), (mutant.name, mutant.says, outputs)
+    check_no_crash_blamed(report, allowed="crash" in mutant.says)
+
+
+def check_no_crash_blamed(report: GradeReport, *, allowed: bool = False) -> None:
+    """No test says "your code crashed" unless the submission was written to crash: a
+    grader or PyTorch failure must never be blamed on the student (grader/engine/crashes.py)."""
+    if allowed:
+        return
+    blamed = [(t.number, t.output) for t in report.tests if "your code crashed" in t.output]
+    assert not blamed, f"{report.submission}: a crash was blamed on the student: {blamed}"
 
 
 def docstring_names(suite_dir: Path) -> dict[str, str]:

@@ -127,6 +127,7 @@ class WorkerClient:
         self._closed = False
         self._pid: int | None = None
         self._fault_log = crashes.FaultPipe()
+        self._student_dir = str(config.get("workdir") or "") or None  # its frames: the student's
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         config = {**config, "policy": _policy_dict(policy)}
         try:
@@ -336,7 +337,7 @@ class WorkerClient:
                 f"system (SIGKILL){self._memory_figures()}"
             )
         how = status.describe() if status is not None else "the worker process died"
-        return crashes.classify_crash(self._fault_log.read(), how, label)
+        return crashes.classify_crash(self._fault_log.read(), how, label, self._student_dir)
 
     def _memory_figures(self) -> str:
         """ "; limit 1536 MB, peak 1490 MB" from the environment and what the meter saw."""

@@ -5,7 +5,10 @@ parent holds (passed with the worker's socket): no regular file is ever open in 
 worker, so student code has nothing on disk to scribble into for the grader to read back
 later. After a crash the parent reads the Python frames from the pipe: when the innermost
 frame is PyTorch's own code, the crash happened in a torch kernel, not in the student's
-code; when the worker loop itself failed, the log names the grader's exception.
+code; when no frame of the crashing thread is the student's (the grader's own worker code
+crashed), or the worker loop itself failed, it is the grader's failure. Only a crash with
+the student's code on the stack, or one that left no frames at all (the student's
+`os._exit`, a signal sent by their code), is "your code crashed".
 """
 
 from __future__ import annotations
@@ -83,12 +86,22 @@ def log_loop_failure(fd: int, cause: str) -> None:
         pass  # the pipe is full or gone: the parent reports the bare exit status
 
 
-def innermost_frame(log: str) -> tuple[str, str] | None:
-    """(file, function) of the crashing thread's innermost frame: faulthandler lists other
-    threads first, then "Current thread ...", most recent call first."""
+def crashing_frames(log: str) -> list[tuple[str, str]]:
+    """(file, function) of each frame of the crashing thread, innermost first: faulthandler
+    lists other threads first, then "Current thread ...", most recent call first."""
     current = log.find("Current thread")
-    match = _FRAME.search(log, current if current >= 0 else 0)
-    return (match["file"], match["func"]) if match else None
+    if current >= 0:
+        end = log.find("\nThread 0x", current)  # a later thread's block, if any
+        block = log[current : end if end >= 0 else len(log)]
+    else:
+        block = log
+    return [(m["file"], m["func"]) for m in _FRAME.finditer(block)]
+
+
+def innermost_frame(log: str) -> tuple[str, str] | None:
+    """(file, function) of the crashing thread's innermost frame."""
+    frames = crashing_frames(log)
+    return frames[0] if frames else None
 
 
 def torch_op(file: str, func: str) -> str | None:
@@ -100,8 +113,11 @@ def torch_op(file: str, func: str) -> str | None:
     return f"`{func}` (torch/{Path(file).relative_to(TORCH_DIR).as_posix()})"
 
 
-def classify_crash(log: str, how: str, label: str) -> StudentCodeError:
-    """The error for a worker that died with status `how` while running `label`."""
+def classify_crash(
+    log: str, how: str, label: str, student_dir: str | None = None
+) -> StudentCodeError:
+    """The error for a worker that died with status `how` while running `label`;
+    `student_dir` is the worker's copy of the submission (its frames are the student's)."""
     for line in log.splitlines():
         if line.startswith(LOOP_FAILURE_MARK):
             cause = line[len(LOOP_FAILURE_MARK) :].strip()[:300]
@@ -109,8 +125,8 @@ def classify_crash(log: str, how: str, label: str) -> StudentCodeError:
                 f"the grader's worker failed ({cause}) while running `{label}`; this is not "
                 "your code's fault: please tell the course staff"
             )
-    frame = innermost_frame(log)
-    op = torch_op(*frame) if frame else None
+    frames = crashing_frames(log)
+    op = torch_op(*frames[0]) if frames else None
     if op is not None:
         return PyTorchCrashed(
             f"PyTorch crashed in {op} ({how}) while running `{label}` ({KNOWN_ISSUE}, or "
@@ -118,4 +134,15 @@ def classify_crash(log: str, how: str, label: str) -> StudentCodeError:
             "1x1 stride-2 convolution off channels_last tensors as the handout shows, and tell "
             "the course staff if it persists"
         )
+    if frames and student_dir and not any(_is_under(f, student_dir) for f, _ in frames):
+        file, func = frames[0]
+        return GraderWorkerFailed(
+            f"the grader's worker crashed ({how}) in its own code (`{func}`, "
+            f"{Path(file).name}) while running `{label}`; this is not your code's fault: "
+            "please tell the course staff"
+        )
     return WorkerCrashed(f"your code crashed ({how}) while running `{label}`")
+
+
+def _is_under(file: str, folder: str) -> bool:
+    return Path(file).is_relative_to(folder)

@@ -107,7 +107,7 @@ class RemoteModule(RemoteObject):
         return self._request(
             "builtin",
             {"ref": self, "name": name, "args": list(args), "kwargs": kwargs},
-            f"{self._grader_label}.{name}",
+            _builtin_label(self._grader_label, name),
         )
 
     def train(self, mode: bool = True) -> RemoteModule:
@@ -309,3 +309,23 @@ def _tensor_dict(value: Any, what: str) -> dict[str, torch.Tensor]:
         if type(v) is not torch.Tensor:
             raise InvalidValue(f"{what}[{k!r}] is a {type(v).__name__}, expected a tensor")
     return value
+
+
+# What student code each worker-side built-in runs, as a message names it: a crash in
+# `gradients` is a crash in the student's forward (or its backward pass), never in
+# "ClassificationLoss.gradients", a name the student never wrote.
+_BUILTIN_RUNS = {
+    "gradients": "{}.forward (and its backward pass)",
+    "predict": "{}.forward",
+    "train": "{}.train()",
+    "eval": "{}.eval()",
+    "to": "{}.to()",
+    "load_state_dict": "{}.load_state_dict()",
+    "state_dict": "{}.state_dict()",
+}
+
+
+def _builtin_label(label: str, builtin: str) -> str:
+    """`ClassificationLoss.gradients` -> `ClassificationLoss.forward (and its backward pass)`;
+    built-ins that only read the module (parameters, buffers) name the module itself."""
+    return _BUILTIN_RUNS.get(builtin, "{}").format(label)

@@ -243,20 +243,20 @@ def _seed(seed: int) -> None:
 def serve(fd: int, fault_fd: int, config: dict[str, Any]) -> int:
     """Run in the forked child, serving on socket `fd`. Returns the exit code."""
     sock = socket.socket(fileno=fd)
-    policy = sandbox.SandboxPolicy(**config["policy"])
-    workdir = Path(config["workdir"])
     # the parent reads the fault pipe to tell a crash inside PyTorch or the grader from one
     # in student code (grader/engine/crashes.py)
     fault_log = crashes.enable_fault_log(fault_fd)
-    sandbox.enter_child(policy, workdir)
-    _seed(int(config.get("seed", 0)))
-    _deterministic()
-    torch.set_num_threads(max(1, int(config.get("threads", 1))))
-    sys.path.insert(0, str(workdir))
-    worker = Worker(config)
-    capture = OutputCapture(int(config.get("output_cap", 64 * 1024)))
-    capture.start()
     try:
+        policy = sandbox.SandboxPolicy(**config["policy"])
+        workdir = Path(config["workdir"])
+        sandbox.enter_child(policy, workdir)
+        _seed(int(config.get("seed", 0)))
+        _deterministic()
+        torch.set_num_threads(max(1, int(config.get("threads", 1))))
+        sys.path.insert(0, str(workdir))
+        worker = Worker(config)
+        capture = OutputCapture(int(config.get("output_cap", 64 * 1024)))
+        capture.start()
         while True:
             try:
                 msg, bufs = protocol.recv_message(sock)
@@ -265,6 +265,6 @@ def serve(fd: int, fault_fd: int, config: dict[str, Any]) -> int:
             reply, out_bufs = _answer(worker, msg, bufs)
             reply["out"] = capture.take()
             protocol.send_message(sock, reply, out_bufs)
-    except BaseException as exc:
+    except BaseException as exc:  # set-up or the loop: the grader's own failure
         crashes.log_loop_failure(fault_log, f"{type(exc).__name__}: {_safe_str(exc)}")
         raise

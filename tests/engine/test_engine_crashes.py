@@ -67,13 +67,32 @@ def test_a_crash_in_a_torch_module_names_it() -> None:
             ("/w/hw3/models.py", "forward"), (str(TORCH / "nn" / "modules" / "module.py"), "_call")
         ),
         _log(("/usr/lib/python3.11/ctypes/__init__.py", "string_at"), ("/w/hw/models.py", "f")),
-        _log(("/elsewhere/torch/fake.py", "f")),  # a student's own folder named torch
+        _log(("/w/torch/fake.py", "f")),  # a student's own folder named torch
     ],
 )
 def test_other_crashes_are_the_students(log: str) -> None:
-    error = crashes.classify_crash(log, "SIGSEGV", "forward")
-    assert type(error) is WorkerCrashed
-    assert error.student_message == "your code crashed (SIGSEGV) while running `forward`"
+    for student_dir in (None, "/w"):  # with or without knowing the student's folder
+        error = crashes.classify_crash(log, "SIGSEGV", "forward", student_dir)
+        assert type(error) is WorkerCrashed
+        assert error.student_message == "your code crashed (SIGSEGV) while running `forward`"
+
+
+def test_a_crash_with_no_student_frame_on_the_stack_is_the_graders() -> None:
+    """The grader's own worker code crashed (here in its output pump) while the student's
+    code was not running: that is never "your code crashed"."""
+    log = _log(
+        ("/g/grader/engine/protocol.py", "send_message"),
+        ("/g/grader/engine/worker.py", "serve"),
+    )
+    error = crashes.classify_crash(log, "SIGSEGV", "Model.forward", "/w")
+    assert isinstance(error, GraderWorkerFailed) and error.grader_side
+    assert error.student_message.startswith(
+        "the grader's worker crashed (SIGSEGV) in its own code (`send_message`, protocol.py)"
+    )
+    assert "your code crashed" not in error.student_message
+    # a student frame anywhere on the crashing thread's stack makes it the student's
+    deeper = _log(("/g/grader/engine/protocol.py", "encode"), ("/w/hw/models.py", "forward"))
+    assert type(crashes.classify_crash(deeper, "SIGSEGV", "m", "/w")) is WorkerCrashed
 
 
 def test_an_exception_escaping_the_worker_loop_is_the_graders() -> None:

@@ -286,6 +286,7 @@ MUTANTS: list[tuple[Mutant, tuple[str, ...]]] = [
             'load_tokens(data_dir, "train")',
             'load_tokens(data_dir, "valid")',
             loses=("test_test_nll",),
+            says='train on the "train" split',
         ),
         ("test_returns_a_char_rnn",),
     ),

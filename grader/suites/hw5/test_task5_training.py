@@ -153,6 +153,7 @@ def test_test_nll(
     )
     assert ratio <= RATIO_FULL, (
         f"your model's gap to the floor is {ratio:.2f} of a bigram model's; full credit needs "
-        f"{RATIO_FULL:.2f} or less (credit starts below {RATIO_ZERO:.2f}). Watch valid_nll in "
+        f"{RATIO_FULL:.2f} or less (credit starts below {RATIO_ZERO:.2f}). Check that you "
+        'train on the "train" split (the "valid" text is for measuring), watch valid_nll in '
         "your training log, then tune the hidden size, learning rate or epochs"
     )
