@@ -108,6 +108,10 @@ class Homework:
             found.append(f"{self.name}: no reference in solutions/{self.name}/{self.package}/")
         if not self.has_hidden_suite:
             found.append(f"{self.name}: no hidden suite ({self.suite_dir} holds no test_*.py)")
+        if not self.has_suite(public=True):
+            found.append(
+                f"{self.name}: no public graded suite ({self.public_suite_dir} holds no test_*.py)"
+            )
         try:
             HomeworkSpec.load(self.suite_dir / SPEC_FILE)
         except GraderError as exc:

@@ -54,6 +54,9 @@ def _throwaway_course(root: Path, name: str) -> None:
     suite = root / "grader" / "suites" / name
     suite.mkdir(parents=True)
     shutil.copyfile(TEMPLATE / "suite" / "hidden_toy.py", suite / f"test_{name}.py")
+    public = root / "assignments" / name / "grading"  # the public graded suite, shipped
+    public.mkdir()
+    shutil.copyfile(TEMPLATE / "suite" / "hidden_toy.py", public / "test_public.py")
     (suite / SPEC_FILE).write_text(SPEC)
     (root / "assignments" / name / "README.md").write_text(f"# Homework 6: {name}\n")
 
@@ -73,3 +76,5 @@ def test_a_sixth_homework_grades_from_its_own_folders(
     assert solved.score == pytest.approx(3.0), [(t.name, t.output) for t in solved.tests]
     started = grade("hw6", hw.starter_dir, threads=1)
     assert started.score == 0 and started.max_score == pytest.approx(3.0)
+    estimate = grade("hw6", hw.solution_dir, threads=1, public=True)
+    assert estimate.suite == "public" and estimate.score == pytest.approx(3.0)
