@@ -36,7 +36,7 @@ from torch import nn
 
 from grader.engine.builtins import MODULE_BUILTINS
 from grader.engine.plugin import seed_of, seeded
-from grader.engine.remote import Gradients, SubmoduleInfo
+from grader.engine.remote import ModuleBuiltins
 from grader.timing import default_threads
 
 SUBMISSION_ENV = "GRADER_BENCH_SUBMISSION"
@@ -101,80 +101,15 @@ class LocalObject:
         return wrap(object.__getattribute__(self, "_target")(*unwrap(args), **unwrap(kwargs)))
 
 
-class LocalModule(LocalObject):
-    """A `torch.nn.Module` with the `RemoteModule` built-ins."""
+class LocalModule(LocalObject, ModuleBuiltins):
+    """A `torch.nn.Module` with the `RemoteModule` built-ins (the same methods and checks,
+    grader/engine/remote.py), each run here by the worker's own function."""
 
     def _builtin(self, name: str, *args: Any, **kwargs: Any) -> Any:
         module = object.__getattribute__(self, "_target")
+        if name == "predict":
+            kwargs = {"device": "cpu", **kwargs}  # the worker adds its own device
         return wrap(MODULE_BUILTINS[name](module, *unwrap(args), **unwrap(kwargs)))
-
-    def train(self, mode: bool = True) -> LocalModule:
-        self._builtin("train", bool(mode))
-        return self
-
-    def eval(self) -> LocalModule:
-        self._builtin("eval")
-        return self
-
-    @property
-    def training(self) -> bool:
-        return bool(self._builtin("training"))
-
-    def to(self, device: str | torch.device) -> LocalModule:
-        self._builtin("to", str(device))
-        return self
-
-    def record_grad_modes(self) -> None:
-        self._builtin("record_grad_modes")
-
-    def grad_modes(self) -> list[bool]:
-        return list(self._builtin("grad_modes"))
-
-    def named_parameters(self) -> dict[str, torch.Tensor]:
-        return dict(self._builtin("named_parameters"))
-
-    def named_buffers(self) -> dict[str, torch.Tensor]:
-        return dict(self._builtin("named_buffers"))
-
-    def state_dict(self) -> dict[str, torch.Tensor]:
-        return dict(self._builtin("state_dict"))
-
-    def load_state_dict(
-        self, state: dict[str, torch.Tensor], strict: bool = True
-    ) -> dict[str, list[str]]:
-        return dict(self._builtin("load_state_dict", dict(state), strict))
-
-    def parameter_count(self, trainable_only: bool = False) -> int:
-        return int(self._builtin("parameter_count", bool(trainable_only)))
-
-    def submodules(self) -> list[SubmoduleInfo]:
-        return [
-            SubmoduleInfo(d["name"], d["type_name"], d["torch_type"], d["extra_repr"])
-            for d in self._builtin("submodules")
-        ]
-
-    def has_submodule(self, torch_type: str) -> bool:
-        return any(
-            i.torch_type == torch_type or i.type_name == torch_type for i in self.submodules()
-        )
-
-    def gradients(
-        self, *args: Any, weights: torch.Tensor | None = None, **kwargs: Any
-    ) -> Gradients:
-        raw = self._builtin("gradients", list(args), kwargs, weights)
-        return Gradients(raw["output"], list(raw["inputs"]), dict(raw["params"]))
-
-    def predict(
-        self,
-        inputs: torch.Tensor | np.ndarray,
-        *,
-        batch_size: int = 256,
-        scale: float = 1 / 255,
-        output: str = "argmax",
-    ) -> torch.Tensor:
-        return self._builtin(  # type: ignore[no-any-return]
-            "predict", inputs, device="cpu", batch_size=batch_size, scale=scale, output=output
-        )
 
 
 class LocalPackage:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 
 from grader.engine.client import WorkerClient
 from grader.errors import InvalidValue
+
+_Module = TypeVar("_Module", bound="ModuleBuiltins")
 
 
 @dataclass(frozen=True)
@@ -97,24 +99,19 @@ class RemoteSubmodule(RemoteObject):
         return self._grader_label
 
 
-class RemoteModule(RemoteObject):
-    """A `torch.nn.Module` in the worker, with worker-side built-ins."""
-
-    def _call_label(self) -> str:
-        return f"{self._grader_label}.forward"
+class ModuleBuiltins:
+    """The built-ins a hidden test calls on a student's module (`model.train()`,
+    `model.gradients(x)`, ...), each run by the worker's own code (engine/builtins.py) and
+    every answer checked. Subclasses say how a built-in is run: `_builtin(name, ...)`."""
 
     def _builtin(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        return self._request(
-            "builtin",
-            {"ref": self, "name": name, "args": list(args), "kwargs": kwargs},
-            _builtin_label(self._grader_label, name),
-        )
+        raise NotImplementedError
 
-    def train(self, mode: bool = True) -> RemoteModule:
+    def train(self: _Module, mode: bool = True) -> _Module:
         self._builtin("train", bool(mode))
         return self
 
-    def eval(self) -> RemoteModule:
+    def eval(self: _Module) -> _Module:
         self._builtin("eval")
         return self
 
@@ -122,7 +119,7 @@ class RemoteModule(RemoteObject):
     def training(self) -> bool:
         return _expect(self._builtin("training"), bool, "training")
 
-    def to(self, device: str | torch.device) -> RemoteModule:
+    def to(self: _Module, device: str | torch.device) -> _Module:
         self._builtin("to", str(device))
         return self
 
@@ -213,6 +210,20 @@ class RemoteModule(RemoteObject):
         if type(value) is not torch.Tensor:
             raise InvalidValue(f"predict returned a {type(value).__name__}, expected a tensor")
         return value
+
+
+class RemoteModule(RemoteObject, ModuleBuiltins):
+    """A `torch.nn.Module` in the worker, with worker-side built-ins."""
+
+    def _call_label(self) -> str:
+        return f"{self._grader_label}.forward"
+
+    def _builtin(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        return self._request(
+            "builtin",
+            {"ref": self, "name": name, "args": list(args), "kwargs": kwargs},
+            _builtin_label(self._grader_label, name),
+        )
 
 
 class RemotePackage:
