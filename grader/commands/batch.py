@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from grader.commands.options import add_device_options
 from grader.errors import GraderError
 
 EXIT_STOPPED = 130
@@ -33,13 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="submissions graded at once on this machine (default: 1); "
         "keep jobs x threads <= cores",
     )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=None,
-        help="torch threads per submission (default: cores / jobs locally, --cpus on Slurm)",
+    add_device_options(
+        parser,
+        threads_help="torch threads per submission (default: cores / jobs, or --cpus on Slurm)",
     )
-    parser.add_argument("--device", help="cpu, cuda or mps (default: the best available)")
     parser.add_argument(
         "--regrade",
         nargs="*",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from grader.commands.options import add_device_options
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -16,14 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "cache, so run this again after changing hardware or drivers."
         ),
     )
-    parser.add_argument(
-        "--device",
-        help="cpu, cuda, cuda:1 or mps (default: $GRADER_DEVICE, then the best available)",
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="torch threads, as grading uses them (default: all cores, at most 4)",
+    add_device_options(
+        parser, threads_help="torch threads, as grading uses them (default: all cores, at most 4)"
     )
     parser.set_defaults(handler=run)
 

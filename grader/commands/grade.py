@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from grader import homeworks
+from grader.commands.options import add_device_options
 from grader.errors import GraderError
 from grader.results import GradeReport
 
@@ -37,14 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="exit 0 even when points are lost (default: exit 1 when any point is lost)",
     )
-    parser.add_argument(
-        "--device",
-        help="cpu, cuda, cuda:1 or mps (default: $GRADER_DEVICE, then the best available)",
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        help="torch threads for the student's code (default: all cores, at most 4)",
+    add_device_options(
+        parser, threads_help="torch threads for the student's code (default: all cores, at most 4)"
     )
     parser.add_argument(
         "-k",
