@@ -7,6 +7,7 @@ Everything a suite needs from the grader, in one place (docs/writing-tests.md):
   expect_int, InvalidValue;
 - timed training and evaluation: train_student, TrainedModel, predict,
   evaluate_classifier, load_targets, predict_split, calibration_for, EVAL_UNITS;
+- what a training loop hands back: expect_epoch_mean_loss;
 - BatchNorm state helpers: batch_norms, randomised, zeroed, batch_norm_eval,
   state_dict_of, running_stats;
 - scoring: band_points, linear_band;
@@ -44,6 +45,7 @@ from grader.engine import GradingSession, RemoteModule, RemotePackage
 from grader.engine.sandboxing import read_worker_file
 from grader.errors import GraderSideFailure, InvalidValue, StudentException
 from grader.scoring import band_points, linear_band
+from grader.suitekit.loops import expect_epoch_mean_loss
 from grader.suitekit.prediction import expect_image_logits, predict
 from grader.training import (
     EVAL_UNITS,
@@ -56,6 +58,7 @@ from grader.training import (
 )
 
 __all__ = [
+    "expect_epoch_mean_loss",
     "expect_image_logits",
     "EVAL_UNITS",
     "BatchNormEntry",

@@ -16,6 +16,7 @@ from torch.nn import functional as F
 from grader.suitekit import (
     RemoteModule,
     RemotePackage,
+    expect_epoch_mean_loss,
     expect_number,
     expect_tensor,
     number,
@@ -140,14 +141,7 @@ def test_train_one_epoch_returns_mean_loss(student: RemotePackage) -> None:
     state = _fixed_state(reference_model, seed=14)
     _, expected = _reference_epoch(reference_model, state, batches)
     model, mean_loss = _run_student_epoch(student, state, batches)
-    mean_loss = expect_number(mean_loss, name="train_one_epoch's return value")
-    assert abs(mean_loss - expected) <= 1e-4 * max(1.0, abs(expected)), (
-        f"train_one_epoch returned {mean_loss:.5g}, expected the mean of the per-batch losses, "
-        "each measured before its optimizer step (a Python float, e.g. via loss.item())"
-    )
-    assert model.training, (
-        "after train_one_epoch the model is in eval() mode: call model.train() at its start"
-    )
+    expect_epoch_mean_loss(model, mean_loss, expected)
 
 
 @number("3.3")

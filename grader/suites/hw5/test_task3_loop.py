@@ -18,7 +18,7 @@ from grader.suitekit import (
     GraderSideFailure,
     RemoteModule,
     RemotePackage,
-    expect_number,
+    expect_epoch_mean_loss,
     expect_tensor,
     number,
     weight,
@@ -172,14 +172,7 @@ def test_epoch_returns_mean_loss(student: RemotePackage) -> None:
     loose = _clip_norm(reference, state, batches, tight=False)
     _, expected, _ = _reference_epoch(reference, state, batches, loose)
     model, mean_loss = _student_epoch(student, state, batches, loose)
-    mean_loss = expect_number(mean_loss, name="train_one_epoch's return value")
-    assert abs(mean_loss - expected) <= 1e-4 * max(1.0, abs(expected)), (
-        f"train_one_epoch returned {mean_loss:.5g}, expected the mean of the per-batch losses, "
-        "each measured before its optimizer step (a Python float, e.g. via loss.item())"
-    )
-    assert model.training, (
-        "after train_one_epoch the model is in eval() mode: call model.train() at its start"
-    )
+    expect_epoch_mean_loss(model, mean_loss, expected)
 
 
 @number("3.3")
