@@ -9,7 +9,9 @@ autograder ships one homework's suite only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -115,3 +117,37 @@ def running_stats(model, name: str) -> dict[str, torch.Tensor]:
             "use nn.BatchNorm2d(channels) with its defaults (track_running_stats=True)"
         )
     return stats
+
+
+def expect_eval_mode_independence(
+    model: Any,
+    name: str,
+    forward: Callable[[Any, torch.Tensor], torch.Tensor],
+    warm_up: torch.Tensor,
+    probe: torch.Tensor,
+    *,
+    why: str,
+    tolerance: float = 1e-4,
+) -> None:
+    """BatchNorm in eval mode: after a train-mode forward on `warm_up` (which moves the
+    running statistics off 0 / 1), an eval-mode forward on `probe` leaves the statistics
+    alone, gives the same outputs twice, and scores each item as it would alone. `forward`
+    runs the model and checks its output; `why` ends the batch-dependence message."""
+    model.train()
+    forward(model, warm_up)
+    model.eval()
+    before = running_stats(model, name)
+    together = forward(model, probe)
+    after = running_stats(model, name)
+    assert all(torch.equal(before[k], after[k]) for k in before), (
+        "a forward pass in eval mode changed the BatchNorm running statistics"
+    )
+    assert torch.equal(together, forward(model, probe)), (
+        f"in eval mode the {name} gave two different outputs for the same images"
+    )
+    alone = torch.cat([forward(model, probe[i : i + 1]) for i in range(len(probe))])
+    gap = (together - alone).abs().max().item()
+    assert torch.allclose(together, alone, atol=tolerance, rtol=tolerance), (
+        f"in eval mode, scoring images one at a time changes their logits by up to {gap:.3g}: "
+        + why
+    )

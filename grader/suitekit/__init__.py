@@ -8,8 +8,8 @@ Everything a suite needs from the grader, in one place (docs/writing-tests.md):
 - timed training and evaluation: train_student, TrainedModel, predict,
   evaluate_classifier, load_targets, predict_split, calibration_for, EVAL_UNITS;
 - what a training loop hands back: expect_epoch_mean_loss;
-- BatchNorm state helpers: batch_norms, randomised, zeroed, batch_norm_eval,
-  state_dict_of, running_stats;
+- BatchNorm state helpers and checks: expect_eval_mode_independence, batch_norms,
+  randomised, zeroed, batch_norm_eval, state_dict_of, running_stats;
 - scoring: band_points, linear_band;
 - engine handles for type hints: GradingSession, RemotePackage, RemoteModule;
 - read_worker_file: read a file a worker wrote without trusting it.
@@ -35,6 +35,7 @@ from grader.batchnorm import (
     batch_norm_eval,
     batch_norms,
     constant,
+    expect_eval_mode_independence,
     randomised,
     running_stats,
     state_dict_of,
@@ -58,6 +59,7 @@ from grader.training import (
 )
 
 __all__ = [
+    "expect_eval_mode_independence",
     "expect_epoch_mean_loss",
     "expect_image_logits",
     "EVAL_UNITS",

@@ -6,6 +6,7 @@ import torch
 
 from grader.suitekit import (
     StudentException,
+    expect_eval_mode_independence,
     expect_int,
     expect_tensor,
     number,
@@ -148,20 +149,13 @@ def test_batch_norm_in_train_mode(student):
 @weight(4)
 def test_batch_norm_in_eval_mode(student):
     """In eval mode BatchNorm statistics stay fixed and images are scored independently"""
-    model = student.models.CNNClassifier().train()
-    logits_of(model, images(8, 64, 64, seed=40))  # move the running statistics off 0 / 1
-    model.eval()
-    before = running_stats(model, "CNNClassifier")
-    x = images(4, 64, 64, seed=41)
-    together = logits_of(model, x)
-    after = running_stats(model, "CNNClassifier")
-    assert all(torch.equal(before[k], after[k]) for k in before), (
-        "a forward pass in eval mode changed the BatchNorm running statistics"
-    )
-    alone = torch.cat([logits_of(model, x[i : i + 1]) for i in range(len(x))])
-    gap = (together - alone).abs().max().item()
-    assert torch.allclose(together, alone, atol=TOLERANCE, rtol=TOLERANCE), (
-        f"in eval mode, scoring images one at a time changes their logits by up to {gap:.3g}: "
-        "in eval mode nothing may depend on the rest of the batch (BatchNorm uses its "
-        "running statistics, input normalisation the input_mean / input_std buffers)"
+    expect_eval_mode_independence(
+        student.models.CNNClassifier(),
+        "CNNClassifier",
+        logits_of,
+        warm_up=images(8, 64, 64, seed=40),
+        probe=images(4, 64, 64, seed=41),
+        why="in eval mode nothing may depend on the rest of the batch (BatchNorm uses its "
+        "running statistics, input normalisation the input_mean / input_std buffers)",
+        tolerance=TOLERANCE,
     )

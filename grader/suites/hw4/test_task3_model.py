@@ -11,6 +11,7 @@ import torch
 from grader.suitekit import (
     StudentException,
     batch_norms,
+    expect_eval_mode_independence,
     expect_int,
     expect_tensor,
     number,
@@ -182,22 +183,12 @@ def test_batch_norm_in_train_mode(student):
 @weight(3)
 def test_batch_norm_in_eval_mode(student):
     """In eval mode the FCN is deterministic and scores every image on its own"""
-    model = student.models.FCN().train()
-    logits_of(model, images(6, 48, 64, seed=60))  # move the running statistics off 0 / 1
-    model.eval()
-    before = running_stats(model, "FCN")
-    x = images(3, 48, 64, seed=61)
-    together = logits_of(model, x)
-    after = running_stats(model, "FCN")
-    assert all(torch.equal(before[k], after[k]) for k in before), (
-        "a forward pass in eval mode changed the BatchNorm running statistics"
-    )
-    assert torch.equal(together, logits_of(model, x)), (
-        "in eval mode the FCN gave two different outputs for the same images"
-    )
-    alone = torch.cat([logits_of(model, x[i : i + 1]) for i in range(len(x))])
-    gap = (together - alone).abs().max().item()
-    assert torch.allclose(together, alone, atol=TOLERANCE, rtol=TOLERANCE), (
-        f"in eval mode, scoring images one at a time changes their logits by up to {gap:.3g}: "
-        "BatchNorm should use its running statistics, not the batch's"
+    expect_eval_mode_independence(
+        student.models.FCN(),
+        "FCN",
+        logits_of,
+        warm_up=images(6, 48, 64, seed=60),
+        probe=images(3, 48, 64, seed=61),
+        why="BatchNorm should use its running statistics, not the batch's",
+        tolerance=TOLERANCE,
     )
