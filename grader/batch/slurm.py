@@ -6,8 +6,10 @@
               are waited for, not submitted again
     stop      Ctrl-C / SIGTERM / the deadline cancels the array (scancel) and says so; a
               batch killed outright leaves it running, and the rerun picks it up
-    vanished  a task that leaves the queue without a result (cancelled while pending) is
-              journaled as a grader-side failure, so it is retried, never waited on forever
+    vanished  a task that leaves the queue without a result (cancelled while pending or
+              running, a failed node) is journaled as a grader-side failure, so it is
+              retried, never waited on forever; unless its job had already committed, in
+              which case that entry stands
 
 Jobs hold absolute paths: the repository, its venv, the data and <out> must be on a
 filesystem every node mounts at the same path. The task checks this on the node and
@@ -32,6 +34,7 @@ from tqdm import tqdm
 
 from grader.batch.files import write_json
 from grader.batch.jobs import Job
+from grader.batch.journal import CorruptEntry, Journal
 from grader.batch.local import Outcome
 from grader.batch.process import settle, start_job, tail
 from grader.batch.stop import Stop
@@ -150,7 +153,7 @@ def _finished(handle: Any, job: Job, queue: dict[str, str] | None) -> str | None
             status = str(handle.result())
         except Exception as exc:  # noqa: BLE001 - the node failed: record it, go on
             why = f"the Slurm task failed: {_exception_line(str(exc))}"
-            status = settle(job, returncode=None, why=why)
+            status = _settle_vanished(job, why)
         if status == "graded":
             _clean_logs(handle)
         return status
@@ -163,6 +166,19 @@ def _finished(handle: Any, job: Job, queue: dict[str, str] | None) -> str | None
     if time.monotonic() - first_missing < VANISHED_GRACE_S:
         return None
     why = "the Slurm task left the queue without a result (cancelled, or the node failed)"
+    return _settle_vanished(job, why)
+
+
+def _settle_vanished(job: Job, why: str) -> str:
+    """A task that ended without its result: what its job committed, when it committed
+    before the task was cancelled or its node failed (a grade is not thrown away and
+    regraded), else a grader-side failure for `why`."""
+    try:
+        entry = Journal(Path(job.journal)).read(job.student)
+    except CorruptEntry:
+        entry = None
+    if entry is not None and entry.run_id == job.run_id:
+        return entry.status
     return settle(job, returncode=None, why=why)
 
 
