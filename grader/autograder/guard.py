@@ -50,6 +50,9 @@ class PartialResults:
         self.planned = list(results)
         self._changed()
 
+    def test_started(self, result: TestResult) -> None:
+        pass  # only what finished is reported
+
     def test_finished(self, result: TestResult) -> None:
         self.finished[result.number] = result
         self._changed()

@@ -35,9 +35,12 @@ class GradingListener(Protocol):
     """Told about a grading run as it goes (a live report, the autograder's partial results).
 
     `tests_planned` comes once, after collection: one placeholder per test, scored 0 with
-    output NOT_RUN; `test_finished` after each test, with its real result."""
+    output NOT_RUN; `test_started` with a test's placeholder as it starts; `test_finished`
+    after each test, with its real result."""
 
     def tests_planned(self, results: list[TestResult]) -> None: ...
+
+    def test_started(self, result: TestResult) -> None: ...
 
     def test_finished(self, result: TestResult) -> None: ...
 
@@ -84,6 +87,7 @@ class GraderPlugin:
         self.leaderboard: list[LeaderboardEntry] = []
         self.collect_errors: list[str] = []
         self._numbers: dict[str, str] = {}
+        self._planned: dict[str, TestResult] = {}  # nodeid -> placeholder, for the listener
 
     # -- fixtures --------------------------------------------------------------------------
 
@@ -144,13 +148,16 @@ class GraderPlugin:
             )
             for item in session.items
         ]
-        for result in planned:
+        for item, result in zip(session.items, planned, strict=True):
             result.output = NOT_RUN
+            self._planned[item.nodeid] = result
         self.listener.tests_planned(planned)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Iterator[None]:
         """The hidden test's own random inputs are the same on every run and machine."""
+        if self.listener is not None and item.nodeid in self._planned:
+            self.listener.test_started(self._planned[item.nodeid])
         with seeded(seed_of(item)):
             yield
 

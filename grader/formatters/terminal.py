@@ -21,6 +21,7 @@ import textwrap
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -68,13 +69,15 @@ class LiveReport:
     """A `GradingListener` that prints each test's line the moment the test finishes.
 
     `header` before grading, then the engine calls `tests_planned` once (the widths are
-    fixed from every planned name, so the lines stay aligned) and `test_finished` per test;
-    `footer` adds the notes and the total."""
+    fixed from every planned name, so the lines stay aligned), `test_started` and
+    `test_finished` per test; `footer` adds the notes and the total. On a terminal a
+    transient line shows the running test and its time so far (training takes minutes)."""
 
     def __init__(self, console: Console, *, verbose: bool = False) -> None:
         self.console = console
         self.verbose = verbose
         self._closed = False  # stdout went away (`| head`): grading goes on, unprinted
+        self._running: Progress | None = None  # the transient "running ..." line
         self._number_width = 1
         self._name_width = MIN_NAME_WIDTH
 
@@ -89,6 +92,21 @@ class LiveReport:
         # what the number and score leave, shared with the reason; names wrap, never cut
         room = self.console.width - self._number_width - 1 - SCORE_WIDTH - 3
         self._name_width = min(longest, max(MIN_NAME_WIDTH, room // 2))
+
+    def test_started(self, result: TestResult) -> None:
+        if self._closed or not self.console.is_terminal:
+            return
+        self._stop_running()
+        self._running = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=True,
+        )
+        name = safe_text(result.name, keep_newlines=False)
+        self._running.add_task(f"running {result.number} {name}", total=None)
+        self._running.start()
 
     def test_finished(self, result: TestResult) -> None:
         self._print(self._line(result))
@@ -115,6 +133,7 @@ class LiveReport:
 
     def _print(self, renderable: Text | Table, *, soft_wrap: bool = False) -> None:
         """One renderable, without the cells' trailing padding; flushed at once."""
+        self._stop_running()
         if self._closed:
             return
         with self.console.capture() as captured:
@@ -125,6 +144,11 @@ class LiveReport:
             self.console.file.flush()
         except OSError:  # a closed pipe must not stop the grading (nor lose --json)
             self._closed = True
+
+    def _stop_running(self) -> None:
+        if self._running is not None:
+            self._running.stop()  # transient: the line disappears
+            self._running = None
 
     def _line(self, test: TestResult) -> Table:
         grid = Table.grid(padding=(0, 1))
