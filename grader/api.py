@@ -47,9 +47,9 @@ def grade(
     `keyword` is a pytest -k expression selecting hidden tests. `listener` hears of the
     planned tests and of each result as it is made. `public` runs the homework's public
     graded suite instead of the hidden one (`assignments/<hw>/grading/`, the validation
-    split: an estimate students can run, the same engine and report). Bad input (an unknown homework, a
-    missing path, a corrupt zip, another homework's package) raises a one-line
-    `GraderError` (an `IntakeError` when the upload is at fault).
+    split: an estimate students can run, the same engine and report). Bad input (an
+    unknown homework, a missing path, a corrupt zip, another homework's package) raises a
+    one-line `GraderError` (an `IntakeError` when the upload is at fault).
     """
     start = time.monotonic()
     hw = homework if isinstance(homework, Homework) else homeworks.get(homework)

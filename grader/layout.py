@@ -43,6 +43,7 @@ def is_student_release(root: Path = PROJECT_ROOT) -> bool:
     """Whether this checkout is a student release: no hidden suites, student verbs only."""
     return (root / RELEASE_MARKER).is_file()
 
+
 # Never copied anywhere (caches, environments, version control, run outputs) ...
 IGNORED_DIRS = frozenset(
     {"__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache", ".ipynb_checkpoints",

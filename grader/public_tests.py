@@ -1,4 +1,4 @@
-"""pytest plugin for the public tests (`make test` in the student release: `-p grader.public_tests`).
+"""pytest plugin for the public tests: `make test` in the release (`-p grader.public_tests`).
 
 A test that fails because a stub still raises `NotImplementedError("Task 3: ...")` is
 reported on one line, "not implemented yet: Task 3: ...", instead of a traceback through
