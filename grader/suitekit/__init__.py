@@ -7,7 +7,7 @@ Everything a suite needs from the grader, in one place (docs/writing-tests.md):
   expect_int, InvalidValue;
 - timed training and evaluation: train_student, TrainedModel, predict,
   evaluate_classifier, load_targets, predict_split, calibration_for, EVAL_UNITS;
-- what a training loop hands back: expect_epoch_mean_loss;
+- what one epoch of a training loop did: expect_epoch_parameters, expect_epoch_mean_loss;
 - BatchNorm state helpers and checks: expect_eval_mode_independence, batch_norms,
   randomised, zeroed, batch_norm_eval, state_dict_of, running_stats;
 - scoring: band_points, linear_band;
@@ -46,7 +46,7 @@ from grader.engine import GradingSession, RemoteModule, RemotePackage
 from grader.engine.sandboxing import read_worker_file
 from grader.errors import GraderSideFailure, InvalidValue, StudentException
 from grader.scoring import band_points, linear_band
-from grader.suitekit.loops import expect_epoch_mean_loss
+from grader.suitekit.loops import expect_epoch_mean_loss, expect_epoch_parameters
 from grader.suitekit.prediction import expect_image_logits, predict
 from grader.training import (
     EVAL_UNITS,
@@ -61,6 +61,7 @@ from grader.training import (
 __all__ = [
     "expect_eval_mode_independence",
     "expect_epoch_mean_loss",
+    "expect_epoch_parameters",
     "expect_image_logits",
     "EVAL_UNITS",
     "BatchNormEntry",

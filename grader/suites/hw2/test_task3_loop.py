@@ -17,6 +17,7 @@ from grader.suitekit import (
     RemoteModule,
     RemotePackage,
     expect_epoch_mean_loss,
+    expect_epoch_parameters,
     expect_number,
     expect_tensor,
     number,
@@ -113,22 +114,13 @@ def test_train_one_epoch_matches_reference(student: RemotePackage) -> None:
     state = _fixed_state(reference_model, seed=12)
     expected, _ = _reference_epoch(reference_model, state, batches)
     model, _ = _run_student_epoch(student, state, batches)
-    got = model.named_parameters()
-    assert set(got) == set(expected), "train_one_epoch changed the model's parameter names"
-    for name, want in expected.items():
-        have = expect_tensor(got[name], shape=want.shape, name=f"parameter {name}")
-        if not torch.allclose(have, want, rtol=1e-3, atol=1e-5):
-            moved = (have - state[name]).abs().max().item()
-            hint = (
-                "the parameters did not change: call optimizer.step() after loss.backward()"
-                if moved == 0
-                else "expected exactly one optimizer.zero_grad(), loss.backward() and "
-                "optimizer.step() per batch, in the loader's order, on the batch's mean loss"
-            )
-            raise AssertionError(
-                f"after one epoch parameter {name} differs from the reference "
-                f"epoch by up to {(have - want).abs().max().item():.3g}: {hint}"
-            )
+    expect_epoch_parameters(
+        model,
+        expected,
+        state,
+        hint="expected exactly one optimizer.zero_grad(), loss.backward() and "
+        "optimizer.step() per batch, in the loader's order, on the batch's mean loss",
+    )
 
 
 @number("3.2")

@@ -19,6 +19,7 @@ from grader.suitekit import (
     RemoteModule,
     RemotePackage,
     expect_epoch_mean_loss,
+    expect_epoch_parameters,
     expect_tensor,
     number,
     weight,
@@ -125,22 +126,7 @@ def _compare(student: RemotePackage, seed: int, tight: bool, hint: str) -> None:
     clip_norm = _clip_norm(reference, state, batches, tight)
     expected, _, _ = _reference_epoch(reference, state, batches, clip_norm)
     model, _ = _student_epoch(student, state, batches, clip_norm)
-    got = model.named_parameters()
-    assert set(got) == set(expected), "train_one_epoch changed the model's parameter names"
-    for name, want in expected.items():
-        have = expect_tensor(got[name], shape=want.shape, name=f"parameter {name}")
-        if not torch.allclose(have, want, rtol=1e-3, atol=1e-5):
-            moved = (have - state[name]).abs().max().item()
-            reason = (
-                "the parameters did not change: call optimizer.step() after loss.backward()"
-                if moved == 0
-                else hint
-            )
-            raise AssertionError(
-                f"after one epoch parameter {name} differs from the reference "
-                f"epoch by up to {(have - want).abs().max().item():.3g}: "
-                f"{reason}"
-            )
+    expect_epoch_parameters(model, expected, state, hint)
 
 
 @number("3.1")
