@@ -17,6 +17,7 @@ import pytest
 
 from grader import homeworks
 from grader.engine import sandboxing
+from grader.engine.client import progress_to
 from grader.engine.plugin import GraderPlugin, GradingListener
 from grader.engine.session import GradingSession
 from grader.errors import GraderError
@@ -67,8 +68,10 @@ def grade(
         taken = intake(hw, submission, Path(tmp))
         session = GradingSession(hw, taken.root, device=device, threads=threads)
         plugin = GraderPlugin(session, listener)
+        hear = progress_to(listener.call_progress) if listener else contextlib.nullcontext()
         try:
-            _run_suite(hw, suite_dir, plugin, keyword)
+            with hear:
+                _run_suite(hw, suite_dir, plugin, keyword)
         finally:
             session.close()
     report = GradeReport(

@@ -53,6 +53,9 @@ class PartialResults:
     def test_started(self, result: TestResult) -> None:
         pass  # only what finished is reported
 
+    def call_progress(self, label: str, used_s: float, limit_s: float) -> None:
+        pass
+
     def test_finished(self, result: TestResult) -> None:
         self.finished[result.number] = result
         self._changed()

@@ -55,6 +55,30 @@ POLL_FIRST_S = 0.02  # the first CPU check; later ones back off to POLL_MAX_S
 POLL_MAX_S = 0.2
 
 
+# Who hears how far a long CPU-charged call has come: (label, CPU s used, CPU s allowed).
+CallProgress = Callable[[str, float, float], None]
+_progress_listeners: list[CallProgress] = []
+
+
+@contextlib.contextmanager
+def progress_to(listener: CallProgress) -> Iterator[None]:
+    """While the block runs, `listener` hears of every CPU-charged call's progress, at each
+    CPU check (a live report shows training's CPU time against its budget)."""
+    _progress_listeners.append(listener)
+    try:
+        yield
+    finally:
+        _progress_listeners.remove(listener)
+
+
+def _tell_progress(label: str, used_s: float, limit_s: float) -> None:
+    for listener in list(_progress_listeners):
+        try:
+            listener(label, used_s, limit_s)
+        except Exception:  # noqa: BLE001 - a display problem must never change a grade
+            pass
+
+
 def fmt_seconds(seconds: float) -> str:
     return f"{seconds:.0f}" if seconds >= 10 or float(seconds).is_integer() else f"{seconds:.1f}"
 
@@ -258,6 +282,7 @@ class WorkerClient:
             now = meter.sample()
             used = now.cpu_s - before.cpu_s
             self.last_usage.cpu_s = used
+            _tell_progress(label, used, limit.cpu_s)
             if used > limit.cpu_s:
                 self._fail(
                     WorkerTimeout(

@@ -36,13 +36,17 @@ class GradingListener(Protocol):
 
     `tests_planned` comes once, after collection: one placeholder per test, scored 0 with
     output NOT_RUN; `test_started` with a test's placeholder as it starts; `test_finished`
-    after each test, with its real result."""
+    after each test, with its real result; `call_progress` now and then during a long
+    CPU-charged call."""
 
     def tests_planned(self, results: list[TestResult]) -> None: ...
 
     def test_started(self, result: TestResult) -> None: ...
 
     def test_finished(self, result: TestResult) -> None: ...
+
+    def call_progress(self, label: str, used_s: float, limit_s: float) -> None:
+        """A long call of the running test (training) has used `used_s` of `limit_s` CPU s."""
 
 
 def declared_timeout(item: pytest.Item) -> Any:

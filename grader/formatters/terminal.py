@@ -21,7 +21,7 @@ import textwrap
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -78,6 +78,8 @@ class LiveReport:
         self.verbose = verbose
         self._closed = False  # stdout went away (`| head`): grading goes on, unprinted
         self._running: Progress | None = None  # the transient "running ..." line
+        self._running_task: TaskID | None = None
+        self._running_text = ""
         self._number_width = 1
         self._name_width = MIN_NAME_WIDTH
 
@@ -105,8 +107,19 @@ class LiveReport:
             transient=True,
         )
         name = safe_text(result.name, keep_newlines=False)
-        self._running.add_task(f"running {result.number} {name}", total=None)
+        self._running_text = f"running {result.number} {name}"
+        self._running_task = self._running.add_task(self._running_text, total=None)
         self._running.start()
+
+    def call_progress(self, label: str, used_s: float, limit_s: float) -> None:
+        """During a long call (training): its CPU time against its budget."""
+        if self._running is None or self._running_task is None or used_s < 1.0:
+            return
+        where = safe_text(label, keep_newlines=False)
+        self._running.update(
+            self._running_task,
+            description=f"{self._running_text}: `{where}` {used_s:.0f} of {limit_s:.0f} CPU s",
+        )
 
     def test_finished(self, result: TestResult) -> None:
         self._print(self._line(result))
