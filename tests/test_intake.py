@@ -125,7 +125,7 @@ class EngineSpy:
     def __init__(self) -> None:
         self.seen: list[Files] = []
 
-    def __call__(self, hw: Homework, plugin: object, keyword: str | None) -> None:
+    def __call__(self, hw: Homework, suite_dir: Path, plugin: object, keyword: str | None) -> None:
         root = plugin.session.submission_root  # type: ignore[attr-defined]
         self.seen.append(
             {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
