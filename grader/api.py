@@ -54,7 +54,7 @@ def grade(
     """
     start = time.monotonic()
     hw = homework if isinstance(homework, Homework) else homeworks.get(homework)
-    suite_dir = hw.public_suite_dir if public else hw.suite_dir
+    suite_dir = hw.suite_folder(public=public)
     if not hw.has_suite(public=public):
         kind = "public graded" if public else "hidden"
         raise GraderError(

@@ -93,8 +93,12 @@ class Homework:
     def has_hidden_suite(self) -> bool:
         return self.has_suite(public=False)
 
+    def suite_folder(self, *, public: bool) -> Path:
+        """The public graded suite's folder, or the hidden suite's."""
+        return self.public_suite_dir if public else self.suite_dir
+
     def has_suite(self, *, public: bool) -> bool:
-        folder = self.public_suite_dir if public else self.suite_dir
+        folder = self.suite_folder(public=public)
         return folder.is_dir() and any(folder.glob("test_*.py"))
 
     @property

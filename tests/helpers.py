@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.procfs import stat_fields
 from grader.results import GradeReport
 
 
@@ -165,3 +166,20 @@ def _decorator_arg(node: ast.FunctionDef, name: str) -> object:
         if isinstance(dec, ast.Call) and getattr(dec.func, "id", None) == name:
             return ast.literal_eval(dec.args[0])
     return None
+
+
+def batch_job_pids(out: Path) -> list[int]:
+    """Live (not zombie) `grader.batch.job` processes grading into `out`: their command
+    line names it."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat_fields(entry.name)
+        if "grader.batch.job" in cmd and str(out) in cmd and fields and fields[0] != b"Z":
+            pids.append(int(entry.name))
+    return pids

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import batch_job_pids
 
 TOY = Path(__file__).parent / "batch_toy"
 DRIVE = [sys.executable, str(TOY / "drive.py")]
@@ -56,27 +57,11 @@ def _wait_for_entries(out: Path, n: int, proc: subprocess.Popen[str], timeout: f
         time.sleep(0.1)
 
 
-def _job_pids(out: Path) -> list[int]:
-    """Live job processes of this batch (their command line holds the journal path)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
-            state = (entry / "stat").read_text().split(") ")[-1][:1]
-        except OSError:
-            continue
-        if "grader.batch.job" in cmd and str(out) in cmd and state != "Z":
-            pids.append(int(entry.name))
-    return pids
-
-
 def _assert_no_jobs_left(out: Path, within_s: float = 10) -> None:
     end = time.monotonic() + within_s
-    while _job_pids(out) and time.monotonic() < end:
+    while batch_job_pids(out) and time.monotonic() < end:
         time.sleep(0.1)
-    assert _job_pids(out) == [], "a job outlived its batch"
+    assert batch_job_pids(out) == [], "a job outlived its batch"
 
 
 def _rerun_and_check(subs: Path, out: Path, before: dict[str, dict]) -> None:
@@ -102,7 +87,7 @@ def test_sigkill_mid_run_then_rerun_loses_nothing_and_grades_nothing_twice(
     out = tmp_path / "out"
     proc = _start(subs, out, "--jobs", "2")
     _wait_for_entries(out, 1, proc)
-    assert _job_pids(out), "expected jobs in flight at the kill"
+    assert batch_job_pids(out), "expected jobs in flight at the kill"
     proc.kill()
     proc.communicate()
     _assert_no_jobs_left(out)

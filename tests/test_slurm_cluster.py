@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import batch_job_pids
 from slurm_cluster import SlurmCluster, unavailable
 
 from grader.batch import slurm as batch_slurm
@@ -187,9 +188,9 @@ def test_scancel_of_a_pending_and_a_running_task_then_the_rerun_grades_them(
             assert entry["status"] == "graded", entry
     assert _drained(cluster), cluster.queue()
     end = time.monotonic() + 15
-    while _job_processes(out) and time.monotonic() < end:
+    while batch_job_pids(out) and time.monotonic() < end:
         time.sleep(0.2)
-    assert _job_processes(out) == [], "the cancelled running task left its job behind"
+    assert batch_job_pids(out) == [], "the cancelled running task left its job behind"
 
     rerun, lines = _batch(three, out, slurm=_options(parallel=2))
     assert rerun.outcome.stopped == "", lines
@@ -254,22 +255,6 @@ def test_a_task_cancelled_after_its_job_committed_keeps_the_grade(
     handle = SimpleNamespace(done=lambda: False, job_id="7_1")
     assert batch_slurm._finished(handle, other, {}) is None
     assert batch_slurm._finished(handle, other, {}) == "failed"
-
-
-def _job_processes(out: Path) -> list[int]:
-    """Live `grader.batch.job` processes grading into `out` (their command line names it)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmd = (entry / "cmdline").read_bytes().decode(errors="replace")
-            state = (entry / "stat").read_text().rsplit(") ", 1)[-1][:1]
-        except OSError:
-            continue
-        if "grader.batch.job" in cmd and str(out) in cmd and state != "Z":
-            pids.append(int(entry.name))
-    return pids
 
 
 def _drained(cluster: SlurmCluster, within_s: float = 30.0) -> bool:

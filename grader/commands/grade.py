@@ -98,11 +98,8 @@ def _grade_live(hw: homeworks.Homework, submission: Path, args: argparse.Namespa
 def _grade_all(args: argparse.Namespace) -> int:
     from grader.formatters.terminal import summary_line
 
-    names = [
-        n
-        for n in homeworks.available()
-        if homeworks.get(n).has_hidden_suite or homeworks.get(n).has_suite(public=True)
-    ]
+    graded = (homeworks.get(n) for n in homeworks.available())
+    names = [hw.name for hw in graded if hw.has_hidden_suite or hw.has_suite(public=True)]
     if not names:
         raise GraderError("no homework with a graded suite found in assignments/")
     summaries, reports = [], []

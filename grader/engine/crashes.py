@@ -98,12 +98,6 @@ def crashing_frames(log: str) -> list[tuple[str, str]]:
     return [(m["file"], m["func"]) for m in _FRAME.finditer(block)]
 
 
-def innermost_frame(log: str) -> tuple[str, str] | None:
-    """(file, function) of the crashing thread's innermost frame."""
-    frames = crashing_frames(log)
-    return frames[0] if frames else None
-
-
 def torch_op(file: str, func: str) -> str | None:
     """A readable name for a frame inside torch's package, else None."""
     if TORCH_DIR is None or not Path(file).is_relative_to(TORCH_DIR):

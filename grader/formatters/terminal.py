@@ -35,25 +35,28 @@ SCORE_WIDTH = len("100.00 / 100")
 ESTIMATE_NOTE = "validation data; hidden tests and hidden data decide the final grade"
 
 
+def _columns(width: int | None) -> int:
+    """`width`, else the terminal's ($COLUMNS in a pipe, 100 when unknown)."""
+    return width or shutil.get_terminal_size((100, 24)).columns
+
+
 def make_console(width: int | None = None) -> Console:
     """stdout: colour and the real width on a terminal, plain text elsewhere. Bound to the
     stdout of now, so the lines still reach it while pytest's own output is silenced."""
-    columns = width or shutil.get_terminal_size((100, 24)).columns  # $COLUMNS in a pipe
-    return Console(file=sys.stdout, width=columns, highlight=False)
+    return Console(file=sys.stdout, width=_columns(width), highlight=False)
 
 
 def render(report: GradeReport, *, verbose: bool = False, width: int | None = None) -> str:
     """The whole report as plain text (batch feedback files, tests)."""
-    columns = width or shutil.get_terminal_size((100, 24)).columns
     buffer = io.StringIO()
-    console = Console(file=buffer, width=columns, color_system=None, highlight=False)
+    console = Console(file=buffer, width=_columns(width), color_system=None, highlight=False)
     live = LiveReport(console, verbose=verbose)
     live.header(report.homework, report.suite, report.submission, report.device)
     live.tests_planned(report.tests)
     for test in report.tests:
         live.test_finished(test)
     live.footer(report)
-    return "\n".join(line.rstrip() for line in buffer.getvalue().rstrip("\n").splitlines())
+    return buffer.getvalue().rstrip("\n")  # each line was stripped as it was printed
 
 
 def summary_line(report: GradeReport) -> str:
@@ -180,7 +183,7 @@ class LiveReport:
             Text(safe_text(test.number, keep_newlines=False)),
             Text(safe_text(test.name, keep_newlines=False)),
             Text(f"{test.score:.2f} / {_points(test.max_score)}", style=style),
-            Text(reason, style="dim" if not lost else ""),
+            Text(reason),
         )
         return grid
 
